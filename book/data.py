@@ -1,0 +1,183 @@
+"""The dataset: download (or take from a mirror), verify, validate, split.
+
+dianping.csv holds 2000 restaurant reviews from dianping.com, columns
+``comment,sentiment`` (1 positive, 0 negative, 1000 each).
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import shutil
+import tempfile
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+DATA_URL = "https://github.com/wshuyi/public_datasets/raw/master/dianping.csv"
+SHA256 = "b4e7f1560b28e28321e079dab24ba78920cef3529dd01294e3e4184a82b7c386"
+FILENAME = "dianping.csv"
+MIRROR_ENV = "DIANPING_DATA_MIRROR"  # a directory holding dianping.csv
+CACHE_ENV = "DIANPING_DATA_CACHE"  # where the verified copy is kept (default: <repo>/data)
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = 42
+TEST_SIZE = 200
+VALID_SIZE = 200
+
+
+class DataError(ValueError):
+    """The dataset is missing, cannot be fetched, or is not what the book expects."""
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get(CACHE_ENV) or ROOT / "data")
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _check_sha(path: Path, expected: str, origin: str) -> None:
+    got = sha256_of(path)
+    if got != expected:
+        raise DataError(
+            f"checksum mismatch for {origin}: sha256 is {got}, expected {expected}; "
+            "the file is corrupt or not the study's dataset"
+        )
+
+
+def _copy_verified(src: Path, dest: Path, expected: str, origin: str) -> Path:
+    """Copy src to dest through a temporary file, keeping it only if the hash matches."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, suffix=".part")
+    os.close(fd)
+    tmp = Path(tmp)
+    try:
+        shutil.copyfile(src, tmp)
+        _check_sha(tmp, expected, origin)
+        tmp.replace(dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return dest
+
+
+def _download(url: str, dest: Path, expected: str, timeout: float = 30) -> Path:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, suffix=".part")
+    os.close(fd)
+    tmp = Path(tmp)
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r, open(tmp, "wb") as f:
+            shutil.copyfileobj(r, f)
+        _check_sha(tmp, expected, url)
+        tmp.replace(dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return dest
+
+
+def fetch_dataset(url: str = DATA_URL, sha256: str = SHA256, filename: str = FILENAME) -> Path:
+    """Return the path of a verified local copy of the dataset.
+
+    Order: the cache (data/ in the repository, or $DIANPING_DATA_CACHE), then the
+    mirror directory in $DIANPING_DATA_MIRROR, then the public URL. Every copy is
+    checked against the sha256 before it is used or cached.
+    """
+    dest = cache_dir() / filename
+    if dest.exists():
+        _check_sha(dest, sha256, f"the cached copy {dest} (delete it to fetch again)")
+        return dest
+    mirror = os.environ.get(MIRROR_ENV)
+    note = f"${MIRROR_ENV} is not set"
+    if mirror:
+        candidate = Path(mirror) / filename
+        if candidate.is_file():
+            return _copy_verified(candidate, dest, sha256, f"the mirror copy {candidate}")
+        note = f"the mirror ${MIRROR_ENV}={mirror} has no {filename}"
+    try:
+        return _download(url, dest, sha256)
+    except (urllib.error.URLError, OSError, TimeoutError) as e:
+        reason = getattr(e, "reason", e)
+        raise DataError(
+            f"cannot get {filename}: downloading {url} failed ({reason}) and {note}; "
+            f"set {MIRROR_ENV} to a directory that holds {filename}"
+        ) from None
+
+
+def load_reviews(path: str | Path | None = None) -> pd.DataFrame:
+    """Read and validate a reviews CSV (default: the verified study dataset).
+
+    Returns a DataFrame with columns ``comment`` (str) and ``sentiment`` (0/1),
+    indexed by ``review_id``, the 0-based data row of the file.
+    Raises DataError naming the file and the row for anything malformed.
+    """
+    path = Path(path) if path is not None else fetch_dataset()
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise DataError(f"{path}: not UTF-8 text (invalid byte at offset {e.start})") from None
+    try:
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as e:
+        raise DataError(f"{path}: not a valid CSV file ({str(e).strip()})") from None
+    missing = [c for c in ("comment", "sentiment") if c not in df.columns]
+    if missing:
+        raise DataError(
+            f"{path}: missing column {', '.join(repr(c) for c in missing)} "
+            f"(found: {', '.join(repr(c) for c in df.columns)})"
+        )
+    if df.empty:
+        raise DataError(f"{path}: no data rows")
+    for i, (comment, label) in enumerate(zip(df["comment"], df["sentiment"]), start=1):
+        if label.strip() not in ("0", "1"):
+            raise DataError(f"{path}: data row {i}: sentiment is {label!r}, expected 0 or 1")
+        if not comment.strip():
+            raise DataError(f"{path}: data row {i}: empty comment")
+    out = pd.DataFrame({"comment": df["comment"], "sentiment": df["sentiment"].str.strip().astype(int)})
+    out.index.name = "review_id"
+    return out
+
+
+@dataclass(frozen=True)
+class Splits:
+    """The book's splits. ``test`` (200 reviews) is the one split every model is
+    scored on; ``valid`` is carved from the other 1800 for early stopping and tuning."""
+
+    train: pd.DataFrame
+    valid: pd.DataFrame
+    test: pd.DataFrame
+
+    @property
+    def train_full(self) -> pd.DataFrame:
+        """train + valid: the 1800 reviews a model without early stopping learns from."""
+        return pd.concat([self.train, self.valid]).sort_index()
+
+    def sizes(self) -> dict[str, int]:
+        return {"train": len(self.train), "valid": len(self.valid), "test": len(self.test)}
+
+
+def make_splits(
+    df: pd.DataFrame, test_size: int = TEST_SIZE, valid_size: int = VALID_SIZE, seed: int = SEED
+) -> Splits:
+    """Stratified, seeded splits: test first, then valid from what remains."""
+    rest, test = train_test_split(df, test_size=test_size, stratify=df["sentiment"], random_state=seed)
+    train, valid = train_test_split(rest, test_size=valid_size, stratify=rest["sentiment"], random_state=seed)
+    return Splits(train.sort_index(), valid.sort_index(), test.sort_index())
+
+
+def load_splits(seed: int = SEED) -> Splits:
+    """The study dataset, verified, split the way every chapter splits it."""
+    return make_splits(load_reviews(), seed=seed)
