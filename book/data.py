@@ -141,11 +141,13 @@ def load_reviews(path: str | Path | None = None) -> pd.DataFrame:
         )
     if df.empty:
         raise DataError(f"{path}: no data rows")
+    # "data row i" counts records after the header from 1 (a quoted comment may span lines);
+    # review_id is i - 1.
     for i, (comment, label) in enumerate(zip(df["comment"], df["sentiment"]), start=1):
         if label.strip() not in ("0", "1"):
-            raise DataError(f"{path}: data row {i}: sentiment is {label!r}, expected 0 or 1")
+            raise DataError(f"{path}: data row {i} (review_id {i - 1}): sentiment is {label!r}, expected 0 or 1")
         if not comment.strip():
-            raise DataError(f"{path}: data row {i}: empty comment")
+            raise DataError(f"{path}: data row {i} (review_id {i - 1}): empty comment")
     out = pd.DataFrame({"comment": df["comment"], "sentiment": df["sentiment"].str.strip().astype(int)})
     out.index.name = "review_id"
     return out
@@ -168,6 +170,15 @@ class Splits:
     def sizes(self) -> dict[str, int]:
         return {"train": len(self.train), "valid": len(self.valid), "test": len(self.test)}
 
+    def class_counts(self) -> pd.DataFrame:
+        """Reviews per split (rows train, valid, test, 合计) and class (columns 负面, 正面, 合计)."""
+        t = pd.DataFrame({name: part["sentiment"].value_counts().reindex([0, 1], fill_value=0)
+                          for name, part in (("train", self.train), ("valid", self.valid), ("test", self.test))}).T
+        t.columns = ["负面", "正面"]
+        t["合计"] = t.sum(axis=1)
+        t.loc["合计"] = t.sum()
+        return t
+
 
 def make_splits(
     df: pd.DataFrame, test_size: int = TEST_SIZE, valid_size: int = VALID_SIZE, seed: int = SEED
@@ -181,3 +192,20 @@ def make_splits(
 def load_splits(seed: int = SEED) -> Splits:
     """The study dataset, verified, split the way every chapter splits it."""
     return make_splits(load_reviews(), seed=seed)
+
+
+def facts(df: pd.DataFrame, splits: Splits, path: Path | None = None) -> dict:
+    """The dataset facts recorded in metrics.json: rows, class counts, sha256 of the file,
+    split sizes per class, the split seed, and the test split's review ids."""
+    path = path or fetch_dataset()
+    counts = splits.class_counts()
+    return {
+        "source": DATA_URL,
+        "sha256": sha256_of(path),
+        "rows": int(len(df)),
+        "class_counts": {str(k): int(v) for k, v in df["sentiment"].value_counts().sort_index().items()},
+        "split_seed": SEED,
+        "splits": {name: {"negative": int(counts.loc[name, "负面"]), "positive": int(counts.loc[name, "正面"]),
+                          "total": int(counts.loc[name, "合计"])} for name in ("train", "valid", "test")},
+        "test_review_ids": [int(i) for i in splits.test.index],
+    }

@@ -1,8 +1,9 @@
-"""Chinese text: CJK extraction, jieba segmentation, word counts, log-ratios."""
+"""Chinese text: CJK extraction, jieba segmentation, word counts, log-ratios, a bigram LM."""
 from __future__ import annotations
 
 import logging
 import math
+import random
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -30,6 +31,12 @@ STOPWORDS = frozenset(
 def cjk_only(text: str, sep: str = " ") -> str:
     """Keep the Chinese characters; every run of anything else becomes ``sep``."""
     return _NON_CJK.sub(sep, text).strip()
+
+
+def non_cjk_runs(text: str) -> list[str]:
+    """What ``cjk_only`` drops: each maximal run of non-Chinese characters, whitespace stripped
+    (runs that are only whitespace are left out)."""
+    return [r.strip() for r in _NON_CJK.findall(text) if r.strip()]
 
 
 def has_cjk(text: str) -> bool:
@@ -88,3 +95,117 @@ def log_ratio(pos: Counter, neg: Counter, min_count: int = 5, alpha: float = 1.0
         rows.append((w, p, n, p + n, lr))
     df = pd.DataFrame(rows, columns=["word", "pos", "neg", "total", "log_ratio"])
     return df.sort_values(["log_ratio", "word"], ascending=[False, True], ignore_index=True)
+
+
+def cross_boundary_words(text: str) -> list[str]:
+    """Words jieba would form across punctuation if the non-Chinese runs were simply deleted.
+
+    ``tokenize`` never produces these; this shows what splitting at punctuation prevents,
+    e.g. 「环境好。吃的一般」 → ["好吃"] (好 ends one sentence, 吃 starts the next).
+    """
+    chunks = cjk_only(text).split()
+    bounds, pos = set(), 0
+    for chunk in chunks[:-1]:
+        pos += len(chunk)
+        bounds.add(pos)
+    return [w for w, start, end in jieba.tokenize("".join(chunks), HMM=True)
+            if any(start < b < end for b in bounds)]
+
+
+def top_words(counts: Counter, k: int = 20) -> pd.DataFrame:
+    """The k most frequent words as a DataFrame (word, count), ties broken by the word."""
+    items = sorted(counts.items(), key=lambda wc: (-wc[1], wc[0]))[:k]
+    return pd.DataFrame(items, columns=["word", "count"])
+
+
+# ---------------------------------------------------------------- a bigram language model
+
+BOS, EOS, UNK = "<s>", "</s>", "<unk>"
+
+
+class BigramLM:
+    """A word bigram language model with add-k smoothing.
+
+    P(w | v) = (c(v, w) + k) / (c(v) + k |V|)
+
+    c counts the training bigrams (each document is wrapped in <s> … </s>), V is the
+    vocabulary: the words seen at least ``min_count`` times, plus </s> and <unk>; rarer
+    and unseen words are read as <unk>. For every history v the probabilities over V sum to 1.
+    """
+
+    def __init__(self, k: float = 1.0, min_count: int = 2):
+        if not k > 0:
+            raise ValueError(f"k must be > 0 (got {k}): without smoothing an unseen bigram has probability 0")
+        if min_count < 1:
+            raise ValueError(f"min_count must be >= 1 (got {min_count})")
+        self.k, self.min_count = float(k), int(min_count)
+        self.vocab: frozenset[str] | None = None
+
+    def _map(self, words: list[str]) -> list[str]:
+        return [BOS] + [w if w in self.vocab else UNK for w in words] + [EOS]
+
+    def fit(self, docs: Iterable[list[str]]) -> "BigramLM":
+        docs = [list(d) for d in docs]
+        if not any(docs):
+            raise ValueError("BigramLM.fit needs at least one non-empty document")
+        freq = Counter(w for d in docs for w in d)
+        self.vocab = frozenset(w for w, c in freq.items() if c >= self.min_count) | {EOS, UNK}
+        self.bigrams: Counter = Counter()
+        self.history: Counter = Counter()
+        for d in docs:
+            seq = self._map(d)
+            self.bigrams.update(zip(seq, seq[1:]))
+            self.history.update(seq[:-1])
+        return self
+
+    def prob(self, prev: str, word: str) -> float:
+        """P(word | prev), both given as words (unknown ones are read as <unk>)."""
+        if self.vocab is None:
+            raise RuntimeError("BigramLM is not fitted: call fit(docs) first")
+        prev = prev if prev == BOS or prev in self.vocab else UNK
+        word = word if word in self.vocab else UNK
+        return (self.bigrams[(prev, word)] + self.k) / (self.history[prev] + self.k * len(self.vocab))
+
+    def word_logprobs(self, words: list[str]) -> pd.DataFrame:
+        """One row per predicted token (the words, then </s>): prev, word, prob, logprob (natural log)."""
+        if self.vocab is None:
+            raise RuntimeError("BigramLM is not fitted: call fit(docs) first")
+        seq = [BOS, *words, EOS]
+        rows = [(v, w, self.prob(v, w)) for v, w in zip(seq, seq[1:])]
+        df = pd.DataFrame(rows, columns=["prev", "word", "prob"])
+        df["logprob"] = [math.log(p) for p in df["prob"]]
+        return df
+
+    def logprob(self, words: list[str]) -> float:
+        """log P(<s> words </s>) = sum of log P(w_i | w_{i-1})."""
+        seq = [BOS, *words, EOS]
+        return float(sum(math.log(self.prob(v, w)) for v, w in zip(seq, seq[1:])))
+
+    def perplexity(self, docs: Iterable[list[str]]) -> float:
+        """exp(-(total log probability) / (number of predicted tokens, </s> included))."""
+        total, n = 0.0, 0
+        for d in docs:
+            total += self.logprob(d)
+            n += len(d) + 1
+        if n == 0:
+            raise ValueError("perplexity needs at least one document")
+        return math.exp(-total / n)
+
+
+def scramble(words: list[str], seed: int = 0) -> list[str]:
+    """The same words in a random order (a seeded permutation, so the same every run)."""
+    return random.Random(seed).sample(list(words), len(words))
+
+
+def scramble_comparison(lm: BigramLM, docs: Iterable[list[str]], seed: int = 0) -> pd.DataFrame:
+    """Per-token log probability of each document and of the same words in a random order.
+
+    Returns columns ``original`` and ``scrambled`` (mean log P per predicted token, </s>
+    included), one row per document; document i is shuffled by ``scramble(words, seed + i)``.
+    """
+    rows = []
+    for i, d in enumerate(docs):
+        d = list(d)
+        shuffled = scramble(d, seed + i)
+        rows.append((lm.logprob(d) / (len(d) + 1), lm.logprob(shuffled) / (len(d) + 1)))
+    return pd.DataFrame(rows, columns=["original", "scrambled"])

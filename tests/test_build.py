@@ -1,0 +1,71 @@
+"""The book build fails on a failing cell and on stderr output, and passes otherwise.
+
+Each test builds a one-page book in a temporary directory with the repository's own
+_config.yml (and references.bib), the way `make book` does: `jupyter-book build -W -n --keep-going`.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
+
+PAGE = """---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+# A test page
+
+```{{code-cell}} ipython3
+{code}
+```
+
+{prose}
+"""
+
+
+def build(tmp_path: Path, code: str, prose: str = "Some text.") -> tuple[subprocess.CompletedProcess, Path]:
+    book = tmp_path / "book"
+    book.mkdir()
+    shutil.copy(ROOT / "_config.yml", book)
+    shutil.copy(ROOT / "references.bib", book)
+    (book / "_toc.yml").write_text("format: jb-book\nroot: page\n", encoding="utf-8")
+    (book / "page.md").write_text(PAGE.format(code=code, prose=prose), encoding="utf-8")
+    assert JUPYTER_BOOK.exists(), f"{JUPYTER_BOOK} not found: install the book extras (make setup)"
+    proc = subprocess.run([str(JUPYTER_BOOK), "build", str(book), "-W", "-n", "--keep-going"],
+                          capture_output=True, text=True, timeout=600, env={**os.environ, "BOOK_QUIET": "1"})
+    return proc, book
+
+
+def test_a_clean_page_builds(tmp_path):
+    """The control: without a failing cell the same build succeeds and the glued value is on the page."""
+    code = 'from myst_nb import glue\nprint("stdout is fine")\nglue("answer", 6 * 7, display=False)'
+    proc, book = build(tmp_path, code, prose="The answer is {glue:text}`answer`.")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    html = (book / "_build" / "html" / "page.html").read_text(encoding="utf-8")
+    assert 'The answer is <span class="pasted-text">42</span>' in html
+
+
+def test_a_failing_cell_fails_the_build(tmp_path):
+    proc, _ = build(tmp_path, 'raise ValueError("deliberate failure in a cell")')
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "ValueError" in out and "deliberate failure in a cell" in out
+
+
+def test_stderr_output_fails_the_build(tmp_path):
+    proc, _ = build(tmp_path, 'import sys\nprint("a note on stderr", file=sys.stderr)')
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "stderr was found in the cell outputs" in out

@@ -1,0 +1,95 @@
+"""book.plots: Chinese text renders with the book's font, and a missing glyph is caught."""
+from __future__ import annotations
+
+import io
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from book import plots  # noqa: E402
+
+CHINESE = "正面评论与负面评论：好吃、难吃"
+
+
+def chinese_figure():
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.bar(["负面", "正面"], [3, 5])
+    ax.set(title=CHINESE, xlabel="类别", ylabel="评论数")
+    return fig
+
+
+def glyph_warnings(fig) -> list[str]:
+    """Render fig to PNG in memory; return matplotlib's missing-glyph warnings."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.savefig(io.BytesIO(), format="png")
+    plt.close(fig)
+    return [str(w.message) for w in caught if "missing from font" in str(w.message)]
+
+
+@pytest.fixture
+def book_style():
+    with matplotlib.rc_context():  # setup() changes rcParams: restore them afterwards
+        font = plots.setup()
+        yield font
+
+
+def test_setup_picks_a_cjk_font(book_style):
+    assert book_style in plots.CJK_FONTS
+    assert matplotlib.rcParams["font.sans-serif"][0] == book_style
+
+
+def test_chinese_renders_without_missing_glyphs(book_style):
+    assert glyph_warnings(chinese_figure()) == []
+
+
+def test_missing_glyphs_are_detected_with_a_font_without_chinese():
+    """The control: the same figure in DejaVu Sans (no CJK glyphs) does warn, so the check above can fail."""
+    with matplotlib.rc_context({"font.family": ["DejaVu Sans"]}):
+        found = glyph_warnings(chinese_figure())
+    assert found and all("DejaVu Sans" in m for m in found)
+
+
+def test_setup_turns_a_missing_glyph_into_an_error(book_style):
+    with matplotlib.rc_context({"font.family": ["DejaVu Sans"]}):
+        fig = chinese_figure()
+        with pytest.raises(UserWarning, match=r"Glyph \d+ .* missing from font"):
+            fig.savefig(io.BytesIO(), format="png")
+    plt.close(fig)
+
+
+# ---------------------------------------------------------------- the book's chart helpers
+
+
+def test_label_bars_counts_each_class(book_style):
+    fig, ax = plt.subplots()
+    plots.label_bars([1, 0, 1, 1, 1], ax=ax)
+    assert [p.get_height() for p in ax.patches] == [1, 4]
+    assert [t.get_text() for t in ax.texts] == ["1", "4"]
+    assert glyph_warnings(fig) == []
+
+
+def test_class_hist_draws_one_histogram_per_class(book_style):
+    df = pd.DataFrame({"sentiment": [0] * 5 + [1] * 5, "chars": [10, 20, 40, 80, 160, 15, 15, 30, 30, 60]})
+    fig, ax = plt.subplots()
+    plots.class_hist(df, "chars", ax=ax, bins=5, xlabel="字符数")
+    assert ax.get_xscale() == "log"
+    assert sorted(t.get_text() for t in ax.get_legend().get_texts()) == sorted(["负面", "正面"])
+    assert glyph_warnings(fig) == []
+
+
+def test_log_ratio_bars_colours_by_sign(book_style):
+    lr = pd.DataFrame({"word": ["好吃", "不错", "一般", "难吃"], "log_ratio": [2.0, 1.0, -0.5, -2.0]})
+    fig, ax = plt.subplots()
+    plots.log_ratio_bars(lr, k=2, ax=ax)
+    widths = [p.get_width() for p in ax.patches]
+    assert widths == [-2.0, -0.5, 1.0, 2.0]  # sorted, most negative at the bottom
+    colors = [matplotlib.colors.to_hex(p.get_facecolor()) for p in ax.patches]
+    assert colors == [plots.NEG.lower()] * 2 + [plots.POS.lower()] * 2
+    assert glyph_warnings(fig) == []
