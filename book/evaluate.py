@@ -23,6 +23,11 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binom
 
+try:  # POSIX file locks for metrics.json; elsewhere writes are simply not serialised
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None
+
 from .data import ROOT
 
 ARTIFACTS_ENV = "BOOK_ARTIFACTS"
@@ -43,11 +48,40 @@ def metrics_path() -> Path:
 # ---------------------------------------------------------------- metrics
 
 
+def _labels(y, what: str) -> np.ndarray:
+    """A 1-D array of 0/1 labels, or a ValueError naming ``what`` and the first bad value."""
+    a = orig = np.asarray(y)
+    if a.ndim != 1:
+        raise ValueError(f"{what} must be a 1-D sequence of 0/1 labels, got shape {a.shape}")
+    if a.size == 0:
+        raise ValueError(f"{what} is empty: nothing to score")
+    if a.dtype.kind == "O":  # e.g. a pandas object column of Python ints
+        try:
+            a = a.astype(float)
+        except (TypeError, ValueError):
+            pass
+    ok = np.isin(a, LABELS) if a.dtype.kind in "biuf" else np.zeros(a.shape, dtype=bool)
+    if not ok.all():
+        i = int(np.argmin(ok))
+        raise ValueError(f"{what}[{i}] is {np.asarray(orig[i]).item()!r}: labels must be 0 (negative) or 1 (positive)")
+    return a.astype(int)
+
+
+def _paired(y_true, *preds) -> list[np.ndarray]:
+    """Validated label arrays of equal length: y_true, then each prediction."""
+    out = [_labels(y_true, "y_true")]
+    for k, p in enumerate(preds):
+        what = "y_pred" if len(preds) == 1 else f"prediction {'ab'[k] if len(preds) == 2 else k}"
+        arr = _labels(p, what)
+        if arr.size != out[0].size:
+            raise ValueError(f"y_true has {out[0].size} labels but {what} has {arr.size}")
+        out.append(arr)
+    return out
+
+
 def confusion(y_true, y_pred) -> np.ndarray:
     """2×2 counts, rows = true label (0, 1), columns = predicted label (0, 1)."""
-    t, p = np.asarray(y_true, dtype=int), np.asarray(y_pred, dtype=int)
-    if t.shape != p.shape:
-        raise ValueError(f"y_true has {t.size} labels but y_pred has {p.size}")
+    t, p = _paired(y_true, y_pred)
     cm = np.zeros((2, 2), dtype=int)
     np.add.at(cm, (t, p), 1)
     return cm
@@ -90,8 +124,14 @@ def report_table(y_true, y_pred) -> pd.DataFrame:
 
 
 def bootstrap_ci(y_true, y_pred, n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> tuple[float, float]:
-    """Percentile bootstrap CI of accuracy: resample the test reviews with replacement."""
-    correct = (np.asarray(y_true) == np.asarray(y_pred)).astype(float)
+    """Percentile bootstrap CI of accuracy: resample the test reviews with replacement
+    ``n_boot`` times (seeded, so the same every run) and take the central ``level`` quantiles."""
+    if int(n_boot) < 1:
+        raise ValueError(f"n_boot must be at least 1, got {n_boot}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be between 0 and 1 (e.g. 0.95), got {level}")
+    t, p = _paired(y_true, y_pred)
+    correct = (t == p).astype(float)
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, correct.size, size=(n_boot, correct.size))
     accs = correct[idx].mean(axis=1)
@@ -105,7 +145,7 @@ def mcnemar(y_true, pred_a, pred_b) -> dict:
     b = reviews A gets right and B wrong, c = the reverse; under H0 (equal error rates)
     b ~ Binomial(b + c, 1/2). Two-sided p = min(1, 2 P(X <= min(b, c))).
     """
-    t, a, bb = (np.asarray(x) for x in (y_true, pred_a, pred_b))
+    t, a, bb = _paired(y_true, pred_a, pred_b)
     ra, rb = a == t, bb == t
     b = int(np.sum(ra & ~rb))
     c = int(np.sum(~ra & rb))
@@ -120,14 +160,26 @@ def evaluate(name: str, y_true, y_pred, prob=None, review_ids=None, seconds: flo
     ``prob`` is P(positive) per review; ``info`` holds anything else worth keeping
     (family, params, seed, model id, cv score...). Returns the record.
     """
-    y_true = np.asarray(y_true, dtype=int)
-    y_pred = np.asarray(y_pred, dtype=int)
+    y_true, y_pred = _paired(y_true, y_pred)
+    n = y_true.size
+    ids = np.arange(n) if review_ids is None else np.asarray(review_ids)
+    if ids.shape != (n,):
+        raise ValueError(f"{name}: review_ids has {ids.size} entries for {n} predictions")
+    if prob is not None:
+        prob = np.asarray(prob, dtype=float)
+        if prob.shape != (n,):
+            raise ValueError(f"{name}: prob must hold one P(positive) per review ({n}), got shape {prob.shape}")
+        if not np.all((prob >= 0) & (prob <= 1)):
+            raise ValueError(f"{name}: prob must be probabilities in [0, 1] (found {prob[~((prob >= 0) & (prob <= 1))][0].item()!r})")
     entry = {"name": name, "split": "test", **scores(y_true, y_pred)}
     entry["ci95"] = list(bootstrap_ci(y_true, y_pred))
     entry["seconds"] = None if seconds is None else float(seconds)
+    clash = sorted(set(info) & (set(entry) | {"test"}))
+    if clash:
+        raise ValueError(f"{name}: {', '.join(clash)} would overwrite a computed score; pass it under another name")
     entry.update(info)
     entry["test"] = {
-        "review_id": [int(i) for i in (review_ids if review_ids is not None else range(len(y_true)))],
+        "review_id": [int(i) for i in ids],
         "y_true": y_true.tolist(),
         "y_pred": y_pred.tolist(),
         "prob": None if prob is None else [round(float(p), 6) for p in prob],
@@ -137,12 +189,20 @@ def evaluate(name: str, y_true, y_pred, prob=None, review_ids=None, seconds: flo
     return entry
 
 
-def summary_table(entries) -> pd.DataFrame:
-    """One row per model record: accuracy, macro P/R/F1, CI and seconds."""
+def summary_table(entries, extra=()) -> pd.DataFrame:
+    """One row per model record: accuracy, macro P/R/F1, CI and seconds.
+
+    ``entries``: records from :func:`evaluate` (a list, or metrics.json's ``models`` dict);
+    ``extra``: further record keys to add as columns (e.g. ``("cv_score",)``; missing → NaN).
+    """
+    entries = list(entries.values()) if isinstance(entries, dict) else list(entries)
+    if not entries:
+        raise ValueError("summary_table needs at least one model record")
     rows = [{
         "model": e["name"], "accuracy": e["accuracy"], "precision": e["precision_macro"],
         "recall": e["recall_macro"], "f1": e["f1_macro"], "ci_low": e["ci95"][0],
         "ci_high": e["ci95"][1], "seconds": e.get("seconds"),
+        **{k: e.get(k, np.nan) for k in extra},
     } for e in entries]
     return pd.DataFrame(rows).set_index("model")
 
@@ -151,21 +211,43 @@ def summary_table(entries) -> pd.DataFrame:
 
 
 def load_metrics(path: Path | None = None) -> dict:
-    path = path or metrics_path()
+    path = Path(path) if path else metrics_path()
     if not path.exists():
         return {}
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path} is not valid JSON ({e.msg} at line {e.lineno}); "
+                         "delete it and rebuild with `make book`") from None
+
+
+def _json_default(v):
+    """numpy scalars and arrays, tuples of them: what models' parameters often hold."""
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, np.ndarray):
+        return v.tolist()
+    if isinstance(v, Path):
+        return str(v)
+    raise TypeError(f"cannot store a {type(v).__name__} in metrics.json: {v!r}")
 
 
 def update_metrics(change, path: Path | None = None) -> dict:
-    """Read metrics.json, apply ``change(dict)`` in place, write it back atomically."""
-    path = path or metrics_path()
-    m = load_metrics(path)
-    change(m)
-    m.setdefault("manifest", {}).update(manifest())
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(m, ensure_ascii=False, indent=1), encoding="utf-8")
-    tmp.replace(path)
+    """Read metrics.json, apply ``change(dict)`` in place, write it back atomically.
+
+    A lock file next to it serialises concurrent writers (two processes scoring models at
+    once would otherwise each write back a copy without the other's model)."""
+    path = Path(path) if path else metrics_path()
+    with open(path.with_name(path.name + ".lock"), "w") as lock:
+        if fcntl is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        m = load_metrics(path)
+        change(m)
+        m.setdefault("manifest", {}).update(manifest())
+        data = json.dumps(m, ensure_ascii=False, indent=1, default=_json_default)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(data, encoding="utf-8")
+        tmp.replace(path)
     return m
 
 

@@ -209,3 +209,26 @@ def scramble_comparison(lm: BigramLM, docs: Iterable[list[str]], seed: int = 0) 
         shuffled = scramble(d, seed + i)
         rows.append((lm.logprob(d) / (len(d) + 1), lm.logprob(shuffled) / (len(d) + 1)))
     return pd.DataFrame(rows, columns=["original", "scrambled"])
+
+
+# Traits that make a review hard, for the error analysis of chapter 4.
+NEGATION_PREFIXES = ("不", "没", "无", "未", "别")
+CONTRAST_WORDS = frozenset("但 但是 可是 不过 却 然而 只是 就是 虽然 虽说 而是".split())
+LENGTH_BINS = (0, 30, 100, float("inf"))
+LENGTH_LABELS = ("短（<30 字）", "中（30–100 字）", "长（>100 字）")
+
+
+def review_traits(texts: Iterable[str]) -> pd.DataFrame:
+    """Per review: has a negation word (a jieba word starting with 不/没/无/未/别, so 不错 and
+    没有 count), has a contrast word (但是, 不过, 却...), and its length class in characters."""
+    rows = []
+    for t in texts:
+        words = tokenize(t)
+        rows.append({
+            "negation": any(w.startswith(NEGATION_PREFIXES) for w in words),
+            "contrast": any(w in CONTRAST_WORDS for w in words),
+            "chars": len(t),
+        })
+    df = pd.DataFrame(rows)
+    df["length"] = pd.cut(df["chars"], LENGTH_BINS, labels=LENGTH_LABELS, right=False)
+    return df

@@ -151,3 +151,13 @@ def test_bigram_bad_input():
         text.BigramLM().prob("a", "b")
     with pytest.raises(ValueError, match="at least one document"):
         text.BigramLM(min_count=1).fit(DOCS).perplexity([])
+
+
+def test_review_traits_tags_negation_contrast_and_length():
+    from book.text import review_traits
+
+    t = review_traits(["这家的环境不差，但是菜不怎么好吃。", "好吃" * 60, "很好吃，推荐"])
+    assert t["negation"].tolist() == [True, False, False]
+    assert t["contrast"].tolist() == [True, False, False]
+    assert t["chars"].tolist() == [17, 120, 6]
+    assert [str(x)[0] for x in t["length"]] == ["短", "长", "短"]

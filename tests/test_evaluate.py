@@ -1,0 +1,265 @@
+"""book.evaluate: every metric against hand-computed values and scikit-learn, the bootstrap CI,
+the exact McNemar test, and the metrics.json record."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
+
+from book import evaluate as E
+
+
+@pytest.fixture(autouse=True)
+def artifacts(tmp_path, monkeypatch):
+    monkeypatch.setenv("BOOK_ARTIFACTS", str(tmp_path))
+    return tmp_path
+
+
+def sklearn_scores(t, p) -> dict:
+    pr, rc, f1, _ = precision_recall_fscore_support(t, p, labels=[0, 1], zero_division=0)
+    out = {"accuracy": accuracy_score(t, p)}
+    for k in (0, 1):
+        out[f"precision_{k}"], out[f"recall_{k}"], out[f"f1_{k}"] = pr[k], rc[k], f1[k]
+    for name, v in (("precision", pr), ("recall", rc), ("f1", f1)):
+        out[f"{name}_macro"] = v.mean()
+    return out
+
+
+def test_scores_by_hand():
+    # 6 positives, 4 negatives; TP 5, FN 1, FP 2, TN 2
+    t = [1, 1, 1, 1, 1, 1, 0, 0, 0, 0]
+    p = [1, 1, 1, 1, 1, 0, 1, 1, 0, 0]
+    s = E.scores(t, p)
+    assert s["n"] == 10
+    assert s["accuracy"] == pytest.approx(7 / 10)
+    assert s["precision_1"] == pytest.approx(5 / 7)
+    assert s["recall_1"] == pytest.approx(5 / 6)
+    assert s["f1_1"] == pytest.approx(2 * 5 / (2 * 5 + 2 + 1))
+    assert s["precision_0"] == pytest.approx(2 / 3)
+    assert s["recall_0"] == pytest.approx(2 / 4)
+    assert s["f1_0"] == pytest.approx(2 * 2 / (2 * 2 + 1 + 2))
+    assert s["f1_macro"] == pytest.approx((10 / 13 + 4 / 7) / 2)
+    assert E.confusion(t, p).tolist() == [[2, 2], [1, 5]]
+
+
+@pytest.mark.parametrize("t, p", [
+    ([0, 1, 1, 0, 1], [0, 1, 0, 0, 1]),
+    ([1, 1, 0, 0], [1, 1, 1, 1]),          # negative never predicted
+    ([1, 0, 1, 0], [0, 0, 0, 0]),          # positive never predicted
+    ([1, 1, 1], [1, 1, 1]),                # one class only, all right
+    ([1, 1, 1], [0, 0, 0]),                # all wrong; class 0 never true
+    ([0, 1], [1, 0]),
+])
+def test_scores_match_sklearn(t, p):
+    ours = E.scores(t, p)
+    for key, value in sklearn_scores(t, p).items():
+        assert ours[key] == pytest.approx(value), key
+    assert E.confusion(t, p).tolist() == confusion_matrix(t, p, labels=[0, 1]).tolist()
+
+
+def test_scores_match_sklearn_random():
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        n = int(rng.integers(1, 60))
+        t, p = rng.integers(0, 2, n), rng.integers(0, 2, n)
+        ours = E.scores(t, p)
+        for key, value in sklearn_scores(t, p).items():
+            assert ours[key] == pytest.approx(value), key
+
+
+def test_degenerate_class_never_predicted():
+    s = E.scores([0, 0, 1, 1], [1, 1, 1, 1])
+    assert s["precision_0"] == 0 and s["recall_0"] == 0 and s["f1_0"] == 0
+    assert s["precision_1"] == pytest.approx(0.5) and s["recall_1"] == 1
+    assert s["f1_macro"] == pytest.approx((0 + 2 / 3) / 2)
+
+
+def test_report_table():
+    t = [1, 1, 1, 0, 0]
+    p = [1, 0, 1, 0, 1]
+    r = E.report_table(t, p)
+    assert list(r.index) == ["负面", "正面", "宏平均"]
+    assert r.loc["正面", "precision"] == pytest.approx(2 / 3)
+    assert r.loc["负面", "recall"] == pytest.approx(1 / 2)
+    assert r["support"].tolist() == [2, 3, 5]
+    assert r.loc["宏平均", "f1"] == pytest.approx(E.scores(t, p)["f1_macro"])
+
+
+@pytest.mark.parametrize("t, p, msg", [
+    ([0, 1, 1], [0, 1], "y_true has 3 labels but y_pred has 2"),
+    ([0, 2], [0, 1], r"y_true\[1\] is 2: labels must be 0"),
+    ([0, 1], [0, -1], r"y_pred\[1\] is -1"),
+    ([0, 1], [0.0, 0.6], r"y_pred\[1\] is 0.6"),
+    ([], [], "y_true is empty"),
+    ([[0, 1]], [[0, 1]], "must be a 1-D sequence"),
+    (["0", "1"], [0, 1], r"y_true\[0\] is '0'"),
+    ([0, None], [0, 1], r"y_true\[1\] is None"),
+])
+def test_bad_labels(t, p, msg):
+    with pytest.raises(ValueError, match=msg):
+        E.scores(t, p)
+
+
+def test_labels_from_pandas_and_bools():
+    t = pd.Series([0, 1, 1], dtype=object)
+    assert E.scores(t, np.array([False, True, False]))["accuracy"] == pytest.approx(2 / 3)
+
+
+# ---------------------------------------------------------------- bootstrap
+
+
+def test_bootstrap_contains_accuracy_and_is_seeded():
+    rng = np.random.default_rng(0)
+    t = rng.integers(0, 2, 200)
+    p = np.where(rng.random(200) < 0.8, t, 1 - t)
+    acc = E.scores(t, p)["accuracy"]
+    lo, hi = E.bootstrap_ci(t, p, seed=5)
+    assert lo < acc < hi
+    assert E.bootstrap_ci(t, p, seed=5) == (lo, hi)
+    assert E.bootstrap_ci(t, p, seed=6) != (lo, hi)
+    # the 99% interval contains the 95% one
+    lo99, hi99 = E.bootstrap_ci(t, p, seed=5, level=0.99)
+    assert lo99 <= lo and hi99 >= hi
+
+
+def test_bootstrap_narrows_with_n():
+    def width(n):
+        t = np.ones(n, dtype=int)
+        p = t.copy()
+        p[: n // 5] = 0  # 80% right at every n
+        lo, hi = E.bootstrap_ci(t, p)
+        return hi - lo
+    w50, w500, w5000 = width(50), width(500), width(5000)
+    assert w50 > w500 > w5000 > 0
+    # roughly 1/sqrt(n): the normal approximation 2 * 1.96 * sqrt(.8 * .2 / n)
+    assert w500 == pytest.approx(2 * 1.96 * np.sqrt(0.16 / 500), rel=0.15)
+
+
+def test_bootstrap_perfect_model():
+    assert E.bootstrap_ci([0, 1, 1, 0], [0, 1, 1, 0]) == (1.0, 1.0)
+
+
+@pytest.mark.parametrize("kw, msg", [({"n_boot": 0}, "n_boot must be at least 1"),
+                                     ({"level": 95}, "level must be between 0 and 1")])
+def test_bootstrap_bad_arguments(kw, msg):
+    with pytest.raises(ValueError, match=msg):
+        E.bootstrap_ci([0, 1], [0, 1], **kw)
+
+
+# ---------------------------------------------------------------- McNemar
+
+
+def test_mcnemar_by_hand():
+    # A right / B wrong on 1 review, B right / A wrong on 5, both right on 4.
+    t = np.ones(10, dtype=int)
+    a = np.array([1, 0, 0, 0, 0, 0, 1, 1, 1, 1])
+    b = np.array([0, 1, 1, 1, 1, 1, 1, 1, 1, 1])
+    r = E.mcnemar(t, a, b)
+    assert (r["a_only"], r["b_only"]) == (1, 5)
+    # X ~ Bin(6, 1/2): P(X <= 1) = (1 + 6) / 64, two-sided p = 14 / 64
+    assert r["p_value"] == pytest.approx(14 / 64)
+
+
+def test_mcnemar_symmetric_and_edges():
+    rng = np.random.default_rng(1)
+    t = rng.integers(0, 2, 80)
+    a = np.where(rng.random(80) < 0.85, t, 1 - t)
+    b = np.where(rng.random(80) < 0.7, t, 1 - t)
+    ab, ba = E.mcnemar(t, a, b), E.mcnemar(t, b, a)
+    assert ab["p_value"] == pytest.approx(ba["p_value"])
+    assert (ab["a_only"], ab["b_only"]) == (ba["b_only"], ba["a_only"])
+    assert E.mcnemar(t, a, a)["p_value"] == 1.0                  # no disagreement
+    # A right on 10 reviews B gets wrong, never the reverse: p = 2 * 0.5**10
+    t10 = np.ones(10, dtype=int)
+    assert E.mcnemar(t10, t10, 1 - t10)["p_value"] == pytest.approx(2 / 1024)
+    # b == c: p = min(1, 2 P(X <= 3)) with X ~ Bin(6, 1/2) is capped at 1
+    t6 = np.ones(6, dtype=int)
+    assert E.mcnemar(t6, [1, 1, 1, 0, 0, 0], [0, 0, 0, 1, 1, 1])["p_value"] == 1.0
+
+
+def test_mcnemar_length_mismatch():
+    with pytest.raises(ValueError, match="but prediction b has 2"):
+        E.mcnemar([0, 1, 1], [0, 1, 1], [0, 1])
+
+
+# ---------------------------------------------------------------- the record
+
+
+def test_evaluate_writes_metrics_json(artifacts):
+    t = np.array([0, 1, 1, 0, 1])
+    p = np.array([0, 1, 0, 0, 1])
+    prob = np.array([0.1, 0.9, 0.4, 0.2, 0.8])
+    entry = E.evaluate("m1", t, p, prob=prob, review_ids=[10, 11, 12, 13, 14], seconds=1.5,
+                       family="baseline", cv_score=np.float64(0.7), params={"C": np.int64(3), "ngram": (1, 2)})
+    E.evaluate("m2", t, t, seconds=None)
+    m = json.loads((artifacts / "metrics.json").read_text(encoding="utf-8"))
+    assert set(m["models"]) == {"m1", "m2"}
+    rec = m["models"]["m1"]
+    assert rec["accuracy"] == pytest.approx(0.8) and rec == json.loads(json.dumps(entry, default=float))
+    assert rec["params"] == {"C": 3, "ngram": [1, 2]} and rec["cv_score"] == 0.7
+    assert rec["test"]["review_id"] == [10, 11, 12, 13, 14]
+    assert rec["test"]["y_pred"] == p.tolist() and rec["test"]["prob"] == prob.tolist()
+    assert rec["ci95"][0] <= 0.8 <= rec["ci95"][1]
+    assert m["models"]["m2"]["test"]["review_id"] == [0, 1, 2, 3, 4]
+    assert "python" in m["manifest"]
+    assert E.load_metrics()["models"]["m1"]["seconds"] == 1.5
+
+
+def test_evaluate_without_saving(artifacts):
+    E.evaluate("m", [0, 1], [0, 1], save=False)
+    assert not (artifacts / "metrics.json").exists()
+
+
+@pytest.mark.parametrize("kw, msg", [
+    ({"prob": [0.1, 0.2]}, "prob must hold one P"),
+    ({"prob": [0.1, 1.2, 0.5]}, r"in \[0, 1\] \(found 1.2\)"),
+    ({"review_ids": [1, 2]}, "review_ids has 2 entries for 3 predictions"),
+    ({"accuracy": 1.0}, "accuracy would overwrite a computed score"),
+])
+def test_evaluate_bad_input(kw, msg):
+    with pytest.raises(ValueError, match=msg):
+        E.evaluate("m", [0, 1, 1], [0, 1, 0], save=False, **kw)
+
+
+def test_record_timer_and_summary(artifacts):
+    E.record("k", {"a": 1})
+    E.record("seconds", 12, "build")
+    E.ChapterTimer("xx").stop()
+    m = E.load_metrics()
+    assert m["results"]["k"] == {"a": 1} and m["build"]["seconds"] == 12
+    assert m["chapters"]["xx"]["seconds"] >= 0
+    e1 = E.evaluate("a", [0, 1, 1, 0], [0, 1, 1, 1], cv_score=0.9)
+    e2 = E.evaluate("b", [0, 1, 1, 0], [0, 1, 1, 0])
+    table = E.summary_table([e1, e2], extra=("cv_score",))
+    assert list(table.index) == ["a", "b"]
+    assert table.loc["a", "accuracy"] == pytest.approx(0.75) and table.loc["b", "f1"] == 1.0
+    assert table.loc["a", "cv_score"] == 0.9 and np.isnan(table.loc["b", "cv_score"])
+    assert E.summary_table(E.load_metrics()["models"]).equals(E.summary_table([e1, e2]))
+    with pytest.raises(ValueError, match="at least one model record"):
+        E.summary_table([])
+
+
+def test_corrupt_metrics_json(artifacts):
+    (artifacts / "metrics.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(ValueError, match="metrics.json is not valid JSON"):
+        E.load_metrics()
+
+
+def _write_many(prefix: str, n: int) -> None:
+    for i in range(n):
+        E.record(f"{prefix}{i}", i)
+
+
+def test_concurrent_writers_lose_nothing(artifacts):
+    import multiprocessing as mp
+    ctx = mp.get_context("fork")
+    procs = [ctx.Process(target=_write_many, args=(p, 15)) for p in ("a", "b", "c")]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert all(p.exitcode == 0 for p in procs)
+    assert len(E.load_metrics()["results"]) == 45
