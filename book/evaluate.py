@@ -207,6 +207,35 @@ def summary_table(entries, extra=()) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("model")
 
 
+def test_predictions(entry: dict) -> pd.DataFrame:
+    """A model record's per-review test predictions, indexed by review_id."""
+    t = entry["test"]
+    df = pd.DataFrame({"y_true": t["y_true"], "y_pred": t["y_pred"],
+                       "prob": t["prob"] if t["prob"] is not None else np.nan},
+                      index=pd.Index(t["review_id"], name="review_id"))
+    df["correct"] = df["y_true"] == df["y_pred"]
+    return df
+
+
+def error_breakdown(entries: dict, traits: pd.DataFrame) -> pd.DataFrame:
+    """Error rate of each model within groups of the test reviews.
+
+    ``entries``: name → model record; ``traits``: from :func:`book.text.review_traits`,
+    indexed by review_id, with boolean columns negation/contrast and a length class.
+    Rows: 全部, 含否定词, 含转折词, then each length class; columns: n, then one per model.
+    """
+    groups = {"全部": pd.Series(True, index=traits.index),
+              "含否定词": traits["negation"], "无否定词": ~traits["negation"],
+              "含转折词": traits["contrast"], "无转折词": ~traits["contrast"]}
+    for label in traits["length"].cat.categories:
+        groups[label] = traits["length"] == label
+    wrong = {name: ~test_predictions(e)["correct"].reindex(traits.index) for name, e in entries.items()}
+    rows = {g: {"n": int(mask.sum()), **{name: float(w[mask].mean()) if mask.any() else np.nan
+                                         for name, w in wrong.items()}}
+            for g, mask in groups.items()}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
 # ---------------------------------------------------------------- the record
 
 

@@ -263,3 +263,19 @@ def test_concurrent_writers_lose_nothing(artifacts):
         p.join(60)
     assert all(p.exitcode == 0 for p in procs)
     assert len(E.load_metrics()["results"]) == 45
+
+
+def test_error_breakdown_counts_errors_per_group():
+    import pandas as pd
+
+    from book.text import review_traits
+
+    texts = ["不好吃", "好吃，但是贵", "好吃" * 40, "服务一般"]
+    traits = review_traits(texts).set_axis(pd.Index([10, 11, 12, 13], name="review_id"))
+    entry = E.evaluate(name="m", y_true=[0, 1, 1, 0], y_pred=[1, 1, 0, 0], review_ids=[10, 11, 12, 13], save=False)
+    t = E.error_breakdown({"m": entry}, traits)
+    assert t.loc["全部", "n"] == 4 and t.loc["全部", "m"] == 0.5
+    assert t.loc["含否定词", "n"] == 1 and t.loc["含否定词", "m"] == 1.0   # 不好吃 wrong
+    assert t.loc["含转折词", "n"] == 1 and t.loc["含转折词", "m"] == 0.0   # 好吃，但是贵 right
+    assert t.loc["长（>100 字）", "n"] == 0
+    assert t.loc["中（30–100 字）", "m"] == 1.0                           # 80 characters, wrong
