@@ -93,8 +93,8 @@ def comparison_chart(table: pd.DataFrame, ax=None, metric: str = "accuracy"):
     t = table.sort_values(metric)
     err = np.vstack([t[metric] - t["ci_low"], t["ci_high"] - t[metric]])
     ax.barh(t.index, t[metric], xerr=err, color=sns.color_palette("deep")[0], capsize=3)
-    for y, v in enumerate(t[metric]):
-        ax.text(v + 0.005, y, f"{v:.3f}", va="center", fontsize=9)
+    for y, (v, hi) in enumerate(zip(t[metric], t["ci_high"])):
+        ax.text(hi + 0.005, y, f"{v:.3f}", va="center", fontsize=9)  # right of the error bar
     lo = max(0.0, float(t["ci_low"].min()) - 0.05)
     ax.set(xlim=(lo, 1.0), xlabel=f"{metric}（测试集 200 条，误差线为 95% bootstrap 置信区间）", ylabel="")
     return ax
@@ -117,3 +117,69 @@ def training_curves(history: pd.DataFrame, axes=None, title: str = ""):
         axes[1].set(xlabel="epoch", ylabel="accuracy")
         axes[1].legend()
     return axes
+
+
+def label_bars(labels, ax=None, title: str = ""):
+    """Number of reviews per class (labels 0/1), each bar annotated with its count."""
+    ax = ax or plt.gca()
+    counts = pd.Series(np.asarray(labels, dtype=int)).value_counts().reindex([0, 1], fill_value=0)
+    ax.bar(["负面", "正面"], counts.values, color=[NEG, POS])
+    for x, v in enumerate(counts.values):
+        ax.text(x, v, str(v), ha="center", va="bottom")
+    ax.margins(y=0.12)
+    ax.set(ylabel="评论数", title=title)
+    return ax
+
+
+def class_hist(df: pd.DataFrame, column: str, ax=None, bins: int = 30, title: str = "", xlabel: str = ""):
+    """Histogram of ``column`` per class (df has a ``sentiment`` column), log-scaled x axis."""
+    ax = ax or plt.gca()
+    d = df.assign(类别=df["sentiment"].map({0: "负面", 1: "正面"}))
+    sns.histplot(data=d, x=column, hue="类别", hue_order=["负面", "正面"], bins=bins, log_scale=True,
+                 element="step", palette={"负面": NEG, "正面": POS}, ax=ax)
+    ax.set(title=title, xlabel=xlabel or column, ylabel="评论数")
+    return ax
+
+
+def trial_losses(trials: pd.DataFrame, ax=None, title: str = ""):
+    """hyperopt trials in order: each trial's loss (1 - mean CV accuracy) and the best so far.
+    ``trials`` has columns trial, loss, best_loss (``Baseline.trials`` in book.baselines)."""
+    ax = ax or plt.gca()
+    deep = sns.color_palette("deep")
+    ax.scatter(trials["trial"], trials["loss"], s=16, color=deep[0], label="每次试验")
+    ax.step(trials["trial"], trials["best_loss"], where="post", color=deep[3], label="迄今最低")
+    ax.set(xlabel="试验序号", ylabel="loss = 1 - 交叉验证准确率", title=title)
+    ax.legend()
+    return ax
+
+
+def grid_heatmap(table: pd.DataFrame, ax=None, title: str = "", fmt: str = ".3f", cmap: str = "Blues"):
+    """Scores of a two-parameter grid: rows and columns of ``table`` are the two parameters
+    (their names are the index / column names), cells the scores."""
+    ax = ax or plt.gca()
+    sns.heatmap(table, annot=True, fmt=fmt, cmap=cmap, cbar=False, square=True, ax=ax)
+    ax.set(title=title, xlabel=table.columns.name or "", ylabel=table.index.name or "")
+    ax.tick_params(axis="y", rotation=0)
+    return ax
+
+
+def word_scatter(df: pd.DataFrame, ax=None, group: str = "group", palette=None, title: str = ""):
+    """Labelled points of a 2-D word map (columns x, y, word and ``group``), e.g. a t-SNE."""
+    ax = ax or plt.gca()
+    sns.scatterplot(data=df, x="x", y="y", hue=group, palette=palette, s=40, ax=ax)
+    for r in df.itertuples():
+        ax.annotate(r.word, (r.x, r.y), xytext=(3, 3), textcoords="offset points", fontsize=9)
+    ax.set(xlabel="", ylabel="", xticks=[], yticks=[], title=title)
+    ax.legend(title="", loc="best", fontsize=9)
+    return ax
+
+
+def prefix_curve(df: pd.DataFrame, ax=None, title: str = ""):
+    """P(positive) after each word (columns word, prob), the words as x tick labels."""
+    ax = ax or plt.gca()
+    x = np.arange(1, len(df) + 1)
+    ax.plot(x, df["prob"], marker="o", color=POS)
+    ax.axhline(0.5, color="grey", lw=0.8, ls="--")
+    ax.set_xticks(x, df["word"])
+    ax.set(ylim=(0, 1), xlabel="读到第几个词（横轴为该词）", ylabel="P(正面)", title=title)
+    return ax

@@ -1,0 +1,533 @@
+"""BERT transfer learning with fastai v2 and transformers: model resolution, length-bucketed
+DataLoaders, a fastai ``Learner`` around ``AutoModelForSequenceClassification``, prediction,
+token attributions, and the saved predictor.
+
+    src = resolve_model()                       # argument > $BOOK_BERT_MODEL > bert-base-chinese
+    dls = dataloaders(src.tokenizer, splits.train, splits.valid)
+    learn = learner(src, dls, pooling="mean")
+    learn.fit_one_cycle(3, 1e-4)
+
+Which model runs is a parameter: a local folder (used as is) or a Hugging Face id (loaded by
+transformers, which honours ``HF_ENDPOINT`` and ``HF_HUB_OFFLINE``). When it cannot be had,
+``BertModelError`` says which model was tried and which variables to set; there is no fallback
+to random weights.
+"""
+from __future__ import annotations
+
+import contextlib
+import html
+import json
+import os
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from . import quiet
+from .evaluate import artifacts_dir
+
+with warnings.catch_warnings():  # fastai's imports trip torch/pandas deprecation notices
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from fastai.callback.core import Callback
+    from fastai.callback.schedule import fit_one_cycle, lr_find  # noqa: F401  (patches Learner)
+    from fastai.data.core import DataLoaders, TfmdDL
+    from fastai.learner import Learner
+    from fastai.losses import CrossEntropyLossFlat
+    from fastai.metrics import accuracy
+    from fastai.text.data import SortedDL, pad_input
+    from fastai.torch_core import set_seed
+    import fastai.callback.progress  # noqa: F401  (Learner.no_bar)
+
+MODEL_ENV = "BOOK_BERT_MODEL"
+DEFAULT_MODEL = "bert-base-chinese"
+MAX_LEN = 256          # tokens, special tokens included; longer reviews are truncated
+BATCH_SIZE = 16
+POOLINGS = ("mean", "cls")
+# The chapter's training recipe, chosen on the validation split (never on test).
+POOLING = "mean"
+LR = 1e-4              # peak learning rate of fit_one_cycle, the same for every layer
+EPOCHS = 3
+LR_FIND_ITERS = 30     # batches the learning-rate finder runs
+META_FILE = "book_bert.json"
+BUILD_HINT = "run `make book` to train and save it"
+
+
+class BertModelError(RuntimeError):
+    """The pretrained encoder or the trained model cannot be had: one sentence says why and what to set."""
+
+
+@contextlib.contextmanager
+def _quiet_transformers():
+    """Inside: transformers logs errors only and shows no progress bars (the "newly initialized"
+    notes and the "Loading weights" bar would land on stderr). Restored afterwards."""
+    from huggingface_hub.utils import logging as hlog
+    from transformers.utils import logging as tlog
+
+    levels, bars = (tlog.get_verbosity(), hlog.get_verbosity()), tlog.is_progress_bar_enabled()
+    tlog.set_verbosity_error()
+    hlog.set_verbosity_error()  # the hub's "Retrying in 1s" notes while offline
+    tlog.disable_progress_bar()
+    try:
+        yield
+    finally:
+        tlog.set_verbosity(levels[0])
+        hlog.set_verbosity(levels[1])
+        if bars:
+            tlog.enable_progress_bar()
+
+
+# ---------------------------------------------------------------- which model
+
+
+@dataclass
+class ModelSource:
+    """The pretrained encoder that runs: what was asked, where its files are, its tokenizer."""
+
+    name: str           # the HF id or the folder, as given
+    origin: str         # "argument", "$BOOK_BERT_MODEL" or "default"
+    local: bool         # a folder on disk (True) or an HF id (False)
+    path: str           # the folder the files were read from (the HF cache snapshot for an id)
+    tokenizer: object
+
+    @property
+    def provenance(self) -> str | None:
+        """The folder's PROVENANCE.md, when it has one (the shared encoder does)."""
+        p = Path(self.path) / "PROVENANCE.md"
+        return p.read_text(encoding="utf-8") if p.is_file() else None
+
+    def provenance_summary(self) -> str | None:
+        """PROVENANCE.md without its title and its own measurements ("Measured here"), headings
+        turned into bold lines so they do not become sections of the book."""
+        if self.provenance is None:
+            return None
+        out, skip = [], False
+        for line in self.provenance.splitlines():
+            if line.startswith("# "):
+                continue
+            if line.startswith("## "):
+                skip = line[3:].strip().lower().startswith("measured")
+                if not skip:
+                    out.append(f"**{line[3:].strip()}**")
+                continue
+            if not skip:
+                out.append(line)
+        return "\n".join(out).strip()
+
+
+def _looks_like_path(name: str) -> bool:
+    """A Hugging Face id is "name" or "namespace/name"; anything else is meant as a folder."""
+    return name.startswith(("/", ".", "~")) or name.count("/") > 1 or "\\" in name
+
+
+def _first_line(e: Exception) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0].rstrip(".") if text else type(e).__name__
+
+
+def _unavailable(name: str, origin: str, why: str) -> BertModelError:
+    return BertModelError(
+        f"cannot load the BERT model {name!r} (from {origin}): {why}. "
+        f"Set {MODEL_ENV} to a local folder holding a pretrained model (config.json, weights, tokenizer), "
+        "or, for a Hugging Face id, set HF_ENDPOINT to a reachable mirror, or HF_HUB_OFFLINE=0 with network access "
+        "(or pre-fill the Hugging Face cache)"
+    )
+
+
+def resolve_model(name: str | None = None) -> ModelSource:
+    """The encoder to fine-tune: ``name``, else $BOOK_BERT_MODEL, else bert-base-chinese.
+
+    A local folder is used as is; anything else is a Hugging Face id that transformers fetches
+    (honouring HF_ENDPOINT and HF_HUB_OFFLINE) or finds in its cache. Raises BertModelError when
+    neither works; never falls back to random weights.
+    """
+    origin = "argument" if name else (f"${MODEL_ENV}" if os.environ.get(MODEL_ENV) else "default")
+    name = name or os.environ.get(MODEL_ENV) or DEFAULT_MODEL
+    folder = Path(name).expanduser()
+    if folder.is_dir():
+        if not (folder / "config.json").is_file():
+            raise _unavailable(name, origin, f"the folder {folder} has no config.json")
+        local, path = True, str(folder.resolve())
+    elif folder.exists():
+        raise _unavailable(name, origin, f"{folder} is a file, not a model folder")
+    elif _looks_like_path(name):
+        raise _unavailable(name, origin, f"no such folder {folder}")
+    else:
+        local = False
+    from transformers import AutoTokenizer
+    from transformers.utils import cached_file
+
+    try:
+        with _quiet_transformers():
+            if not local:
+                path = str(Path(cached_file(name, "config.json")).parent)
+            tokenizer = AutoTokenizer.from_pretrained(path if local else name)
+    except (OSError, ValueError) as e:
+        raise _unavailable(name, origin, _first_line(e)) from None
+    return ModelSource(name=name, origin=origin, local=local, path=path, tokenizer=tokenizer)
+
+
+def load_pretrained(source: ModelSource, num_labels: int = 2):
+    """``AutoModelForSequenceClassification`` from the pretrained encoder: the encoder's weights,
+    a new (randomly initialised) pooler/classifier head. Loaded quietly."""
+    from transformers import AutoModelForSequenceClassification
+
+    try:
+        with _quiet_transformers():
+            return AutoModelForSequenceClassification.from_pretrained(
+                source.path if source.local else source.name, num_labels=num_labels)
+    except (OSError, ValueError) as e:
+        raise _unavailable(source.name, source.origin, _first_line(e)) from None
+
+
+# ---------------------------------------------------------------- inputs
+
+
+def encode(tokenizer, texts, max_len: int = MAX_LEN) -> list[list[int]]:
+    """Token ids of each text with the model's own special tokens ([CLS]…[SEP] or <s>…</s>),
+    truncated to ``max_len`` tokens in all."""
+    return tokenizer(list(texts), truncation=True, max_length=max_len)["input_ids"]
+
+
+def input_table(tokenizer, text: str, max_len: int = MAX_LEN) -> pd.DataFrame:
+    """What the model is fed for one text: token, id, attention mask and segment id per position."""
+    enc = tokenizer(text, truncation=True, max_length=max_len, return_token_type_ids=True)
+    return pd.DataFrame({
+        "token": tokenizer.convert_ids_to_tokens(enc["input_ids"]),
+        "input_ids": enc["input_ids"],
+        "attention_mask": enc["attention_mask"],
+        "token_type_ids": enc["token_type_ids"],
+    }).rename_axis("位置")
+
+
+def n_tokens(tokenizer, texts) -> np.ndarray:
+    """Untruncated token count of each text, special tokens included."""
+    with _quiet_transformers():  # "longer than the maximum length" notes
+        return np.array([len(ids) for ids in tokenizer(list(texts))["input_ids"]])
+
+
+def _items(ids, labels=None) -> list[tuple]:
+    if labels is None:
+        return [(torch.tensor(x),) for x in ids]
+    return [(torch.tensor(x), int(y)) for x, y in zip(ids, labels)]
+
+
+def loader(ids, labels=None, pad_id: int = 0, bs: int = BATCH_SIZE, shuffle: bool = False,
+           pad_to: int | None = None) -> TfmdDL:
+    """A fastai DataLoader over token-id lists.
+
+    Default (``pad_to=None``): fastai's ``SortedDL`` — batches of similar length, padded (on the
+    right, with the tokenizer's pad id) only to the longest text of each batch. Shuffled, it
+    sorts random chunks of 50 batches by length and shuffles the batches; unshuffled, it goes
+    longest first. With ``pad_to=n`` every text is padded to n tokens and batches are drawn at
+    random: the usual fixed-length recipe, kept for the benchmark.
+    """
+    if pad_to is not None:
+        ids = [list(x) + [pad_id] * (pad_to - len(x)) for x in ids]
+        return TfmdDL(_items(ids, labels), bs=bs, shuffle=shuffle, drop_last=False, num_workers=0)
+    return SortedDL(_items(ids, labels), res=[len(x) for x in ids], bs=bs, shuffle=shuffle, num_workers=0,
+                    before_batch=partial(pad_input, pad_idx=pad_id))
+
+
+def padding_share(dl, pad_id: int) -> float:
+    """Share of the positions in ``dl``'s batches that are padding (one pass over the loader)."""
+    pads = total = 0
+    for b in dl:
+        pads += int((b[0] == pad_id).sum())
+        total += b[0].numel()
+    return pads / total if total else 0.0
+
+
+def dataloaders(tokenizer, train: pd.DataFrame, valid: pd.DataFrame, bs: int = BATCH_SIZE,
+                max_len: int = MAX_LEN, pad_to: int | None = None, device=None) -> DataLoaders:
+    """fastai DataLoaders (train shuffled, valid in length order) from review frames with columns
+    ``comment`` and ``sentiment``."""
+    pad = tokenizer.pad_token_id
+    tr = loader(encode(tokenizer, train["comment"], max_len), train["sentiment"], pad, bs, True, pad_to)
+    va = loader(encode(tokenizer, valid["comment"], max_len), valid["sentiment"], pad, 2 * bs, False, pad_to)
+    return DataLoaders(tr, va, device=device or torch.device("cpu"))
+
+
+# ---------------------------------------------------------------- the model
+
+
+class SentimentClassifier(nn.Module):
+    """``AutoModelForSequenceClassification`` behind a fastai-friendly forward: token ids in
+    (padding marked by the pad id), the two class logits out (the HF output's ``.logits``).
+
+    pooling="cls": the HF model as it is — [CLS] (or <s>) → pooler → dropout → classifier.
+    pooling="mean": the masked mean of the encoder's last hidden states → the same dropout and
+    classifier (E5 was pretrained to use mean-pooled sentence vectors). Both keep every weight
+    inside the HF model, so ``save_pretrained`` stores the whole classifier.
+    """
+
+    def __init__(self, hf_model, pad_id: int, pooling: str = "mean"):
+        super().__init__()
+        if pooling not in POOLINGS:
+            raise ValueError(f"pooling is {pooling!r}; choose from {', '.join(POOLINGS)}")
+        if pooling == "mean" and not (isinstance(getattr(hf_model, "classifier", None), nn.Linear)
+                                      and hasattr(hf_model, "dropout")):
+            raise ValueError(f"mean pooling needs a BERT-style classifier (a Linear `classifier` and a `dropout`); "
+                             f"{type(hf_model).__name__} has none: use pooling='cls'")
+        self.hf, self.pad_id, self.pooling = hf_model, int(pad_id), pooling
+
+    def forward(self, input_ids=None, inputs_embeds=None, attention_mask=None):
+        if attention_mask is None:
+            attention_mask = (input_ids != self.pad_id).long()
+        kw = dict(input_ids=input_ids, inputs_embeds=inputs_embeds, attention_mask=attention_mask)
+        if self.pooling == "cls":
+            return self.hf(**kw).logits
+        h = self.hf.base_model(**kw).last_hidden_state
+        m = attention_mask.unsqueeze(-1).to(h.dtype)
+        pooled = (h * m).sum(1) / m.sum(1).clamp(min=1)
+        return self.hf.classifier(self.hf.dropout(pooled))
+
+    def word_embeddings(self) -> nn.Embedding:
+        return self.hf.get_input_embeddings()
+
+
+def param_groups(model: SentimentClassifier) -> list[list[nn.Parameter]]:
+    """fastai splitter: [embeddings, lower half of the layers, upper half, head (pooler + classifier)],
+    so that ``lr=slice(lo, hi)`` gives the embeddings the lowest rate and the head the highest."""
+    base = model.hf.base_model
+    layers = list(base.encoder.layer)
+    half = len(layers) // 2
+    groups = [list(base.embeddings.parameters()),
+              [p for l in layers[:half] for p in l.parameters()],
+              [p for l in layers[half:] for p in l.parameters()]]
+    seen = {id(p) for g in groups for p in g}
+    groups.append([p for p in model.parameters() if id(p) not in seen])
+    return groups
+
+
+class EpochTimer(Callback):
+    """Wall seconds of each epoch: ``learn.epoch_seconds`` (training + validation) and
+    ``learn.train_seconds`` (the training pass alone)."""
+
+    order = 0
+
+    def before_fit(self):
+        self.learn.epoch_seconds, self.learn.train_seconds = [], []
+
+    def before_epoch(self):
+        self.t0 = time.perf_counter()
+
+    def after_train(self):
+        self.learn.train_seconds.append(time.perf_counter() - self.t0)
+
+    def after_epoch(self):
+        self.learn.epoch_seconds.append(time.perf_counter() - self.t0)
+
+
+def learner(source: ModelSource, dls: DataLoaders, pooling: str = "mean", seed: int = 0,
+            wd: float = 0.01, model=None) -> Learner:
+    """A fastai Learner: the pretrained encoder with a new head, cross-entropy loss, accuracy on the
+    validation set, fastai's Adam (decoupled weight decay ``wd``, none on biases and LayerNorms),
+    four parameter groups for discriminative learning rates. ``model``: an
+    ``AutoModelForSequenceClassification`` to use instead of loading ``source`` (tests)."""
+    set_seed(seed)
+    hf = model if model is not None else load_pretrained(source)
+    net = SentimentClassifier(hf, source.tokenizer.pad_token_id, pooling)
+    learn = Learner(dls, net, loss_func=CrossEntropyLossFlat(), metrics=accuracy, splitter=param_groups,
+                    wd=wd, path=Path(tempfile.gettempdir()), model_dir="book_bert_lr_find",
+                    cbs=EpochTimer())
+    learn.source, learn.pooling, learn.seed = source, pooling, seed
+    return learn
+
+
+@contextlib.contextmanager
+def _silent(learn: Learner):
+    """Under BOOK_QUIET=1: no progress bar and no epoch log (the table is shown afterwards)."""
+    if quiet():
+        with learn.no_bar(), learn.no_logging():
+            yield
+    else:
+        yield
+
+
+def find_lr(learn: Learner, num_it: int = 40, start_lr: float = 1e-6, end_lr: float = 1e-2):
+    """fastai's learning-rate finder, kept short (``num_it`` batches); plots loss against lr and
+    returns the suggestions (valley). The weights are restored afterwards."""
+    with _silent(learn):
+        return learn.lr_find(start_lr=start_lr, end_lr=end_lr, num_it=num_it, show_plot=True)
+
+
+def fit(learn: Learner, epochs: int, lr) -> pd.DataFrame:
+    """``fit_one_cycle`` quietly, then the recorder's table."""
+    with _silent(learn):
+        learn.fit_one_cycle(epochs, lr)
+    return history(learn)
+
+
+def history(learn: Learner) -> pd.DataFrame:
+    """The fastai recorder's per-epoch table (recorder.values) plus each epoch's seconds."""
+    names = [n for n in learn.recorder.metric_names if n not in ("epoch", "time")]
+    df = pd.DataFrame([[float(v) for v in row] for row in learn.recorder.values], columns=names)
+    df.insert(0, "epoch", range(1, len(df) + 1))
+    if "accuracy" in df:
+        df = df.rename(columns={"accuracy": "valid_accuracy"})
+    secs = getattr(learn, "epoch_seconds", [])
+    if len(secs) == len(df):
+        df["seconds"] = secs
+    return df
+
+
+# ---------------------------------------------------------------- prediction
+
+
+@torch.inference_mode()
+def predict_proba(model: SentimentClassifier, tokenizer, texts, max_len: int = MAX_LEN, bs: int = 64) -> np.ndarray:
+    """P(positive) per text: length-sorted batches, dynamic padding, truncation at ``max_len``."""
+    ids = encode(tokenizer, texts, max_len)
+    dl = loader(ids, None, tokenizer.pad_token_id, bs=bs, shuffle=False)
+    was_training = model.training
+    model.eval()
+    try:
+        probs = [torch.softmax(model(b[0]), dim=-1)[:, 1] for b in dl]
+    finally:
+        model.train(was_training)
+    out = np.empty(len(ids))
+    out[np.asarray(dl.get_idxs())] = torch.cat(probs).numpy() if probs else []
+    return out
+
+
+def evaluate_on_test(learn: Learner, splits, name: str = "bert", seconds: float | None = None,
+                     max_len: int = MAX_LEN, **params) -> dict:
+    """Score the fine-tuned model once on the common test split via ``book.evaluate.evaluate``
+    (recorded in metrics.json with the model that actually ran)."""
+    from .evaluate import evaluate
+
+    test = splits.test
+    prob = predict_proba(learn.model, learn.source.tokenizer, test["comment"], max_len)
+    return evaluate(name, test["sentiment"].to_numpy(), (prob >= 0.5).astype(int), prob=prob,
+                    review_ids=test.index, seconds=seconds, family="bert", model_id=learn.source.name,
+                    model_path=learn.source.path, model_origin=learn.source.origin, pooling=learn.model.pooling,
+                    max_len=max_len, batch_size=learn.dls.train.bs, seed=learn.seed, **params)
+
+
+def save(learn: Learner, path: Path | None = None, max_len: int = MAX_LEN, **info) -> Path:
+    """The fine-tuned model and tokenizer (``save_pretrained``) plus book_bert.json
+    (pooling, max_len, the pretrained model that was fine-tuned, anything in ``info``)."""
+    path = Path(path) if path else artifacts_dir() / "bert"
+    path.mkdir(parents=True, exist_ok=True)
+    net = learn.model
+    net.hf.save_pretrained(path)
+    learn.source.tokenizer.save_pretrained(path)
+    meta = {"pooling": net.pooling, "max_len": int(max_len), "base_model": learn.source.name,
+            "base_model_path": learn.source.path, "seed": learn.seed, **info}
+    (path / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+    return path
+
+
+class BertPredictor:
+    """The saved fine-tuned model: ``predict_proba(texts)`` → P(positive); texts longer than
+    ``max_len`` tokens are truncated (``truncated(texts)`` says which)."""
+
+    def __init__(self, path: Path):
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        self.path = Path(path)
+        self.meta = json.loads((self.path / META_FILE).read_text(encoding="utf-8"))
+        with _quiet_transformers():
+            self.tokenizer = AutoTokenizer.from_pretrained(self.path)
+            hf = AutoModelForSequenceClassification.from_pretrained(self.path)
+        self.model = SentimentClassifier(hf, self.tokenizer.pad_token_id, self.meta["pooling"]).eval()
+        self.max_len = int(self.meta["max_len"])
+        self.name = f"bert ({Path(self.meta['base_model']).name}, {self.meta['pooling']} pooling)"
+
+    def predict_proba(self, texts) -> np.ndarray:
+        return predict_proba(self.model, self.tokenizer, texts, self.max_len)
+
+    def truncated(self, texts) -> list[bool]:
+        return [bool(n > self.max_len) for n in n_tokens(self.tokenizer, texts)]
+
+
+def load_predictor(path: Path | str | None = None) -> BertPredictor:
+    """The predictor saved by the BERT chapter (default: artifacts/bert/)."""
+    path = Path(path) if path else artifacts_dir() / "bert"
+    if not (path / META_FILE).is_file():
+        raise BertModelError(f"no trained BERT model in {path} (no {META_FILE}): {BUILD_HINT}")
+    return BertPredictor(path)
+
+
+# ---------------------------------------------------------------- attributions
+
+
+def integrated_gradients(model: SentimentClassifier, tokenizer, text: str, steps: int = 32,
+                         max_len: int = MAX_LEN) -> pd.DataFrame:
+    """Integrated gradients of the positive-vs-negative logit margin over the word embeddings.
+
+    Baseline: the same sequence with every non-special token replaced by the pad embedding.
+    attribution_i = (x_i - x'_i) · mean over the path of ∂margin/∂x_i (midpoint rule, ``steps``
+    points, one batch). The attributions add up to margin(x) - margin(baseline) up to the
+    integration error (returned in ``df.attrs``). >0 pushes towards positive.
+    """
+    enc = tokenizer(text, truncation=True, max_length=max_len, return_offsets_mapping=True)
+    ids = torch.tensor([enc["input_ids"]])
+    special = torch.tensor(tokenizer.get_special_tokens_mask(enc["input_ids"], already_has_special_tokens=True),
+                           dtype=torch.bool)
+    emb = model.word_embeddings()
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            x = emb(ids)[0]                                       # (L, d)
+            base = torch.where(special[:, None], x, emb.weight[tokenizer.pad_token_id].expand_as(x))
+        alphas = (torch.arange(steps, dtype=x.dtype) + 0.5) / steps
+        path = (base + alphas[:, None, None] * (x - base)).requires_grad_(True)   # (steps, L, d)
+        mask = torch.ones(steps, x.shape[0], dtype=torch.long)
+        logits = model(inputs_embeds=path, attention_mask=mask)
+        margin = logits[:, 1] - logits[:, 0]
+        (grad,) = torch.autograd.grad(margin.sum(), path)
+        attr = ((x - base) * grad.mean(0)).sum(-1).detach()
+        with torch.no_grad():
+            ends = model(inputs_embeds=torch.stack([base, x]), attention_mask=mask[:2])
+        delta = float((ends[1, 1] - ends[1, 0]) - (ends[0, 1] - ends[0, 0]))
+    finally:
+        model.train(was_training)
+    df = pd.DataFrame({
+        "token": tokenizer.convert_ids_to_tokens(enc["input_ids"]),
+        "start": [a for a, _ in enc["offset_mapping"]],
+        "end": [b for _, b in enc["offset_mapping"]],
+        "special": special.numpy(),
+        "attribution": attr.numpy(),
+    })
+    df.attrs.update(margin_delta=delta, completeness_gap=abs(delta - float(attr.sum())), text=text)
+    return df
+
+
+def attribution_html(df: pd.DataFrame, text: str | None = None) -> str:
+    """The text with each character coloured by the attribution of the token that covers it:
+    blue pushes towards positive, red towards negative, stronger colour = larger |attribution|."""
+    from .plots import NEG, POS
+
+    text = text if text is not None else df.attrs["text"]
+    rows = df[~df["special"] & (df["end"] > df["start"])]
+    rows = rows[[bool(t.strip("▁ ")) for t in rows["token"]]]    # skip bare word-start pieces
+    scale = float(rows["attribution"].abs().max() or 1.0)
+    owner = [None] * len(text)
+    for i, r in rows.iterrows():
+        for c in range(int(r["start"]), min(int(r["end"]), len(text))):
+            owner[c] = i
+    spans, c = [], 0
+    while c < len(text):
+        i, e = owner[c], c
+        while e < len(text) and owner[e] == i:
+            e += 1
+        chunk = html.escape(text[c:e])
+        if i is None:
+            spans.append(chunk)
+        else:
+            a = float(df.loc[i, "attribution"])
+            rgb = tuple(int((POS if a > 0 else NEG)[k:k + 2], 16) for k in (1, 3, 5))
+            alpha = 0.1 + 0.8 * abs(a) / scale
+            spans.append(f'<span title="{a:+.3f}" style="background-color: rgba({rgb[0]},{rgb[1]},{rgb[2]},{alpha:.2f});'
+                         f' padding: 1px 0; border-radius: 2px">{chunk}</span>')
+        c = e
+    return ('<div style="font-size: 1.4em; line-height: 2em; margin: 0.5em 0">' + "".join(spans) + "</div>")

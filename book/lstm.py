@@ -1,0 +1,633 @@
+"""The LSTM classifier, in pipeline order: vocabulary → encoding → length-bucketed batches →
+model → training with validation → prediction → saving / the predictor → the embedding t-SNE
+and the word-by-word (prefix) predictions the chapter discusses.
+
+The model keeps the original study's shape (embedding 400, LSTM hidden 256, 2 layers, dropout,
+one logit with a sigmoid / binary cross-entropy head, the last hidden state as the review's
+summary). What changes is how it is fed: the original left-padded every review to a fixed
+length and pushed the padding through the LSTM; here reviews of similar length are batched
+together and padded on the right only up to the longest review of the batch, and no review's
+summary ever depends on padding (packed with ``pack_padded_sequence`` when bidirectional;
+read at each review's own last word when not — see :class:`LSTMClassifier`).
+"""
+from __future__ import annotations
+
+import copy
+import json
+import math
+import random
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+from torch.utils.data import DataLoader, Dataset, Sampler
+
+from . import quiet
+from .text import tokenize
+
+PAD, UNK = 0, 1
+PAD_TOKEN, UNK_TOKEN = "<pad>", "<unk>"
+BUILD_HINT = "run `make book` to train and save it"
+# torch threads for the chapter (torch.set_num_threads(THREADS)). The book is built on 2 cores;
+# an LSTM on batches of a few dozen reviews gains little from a second thread, and when the
+# other core is busy (the notebook server, another process) OpenMP's waiting makes 2 threads
+# many times slower than 1 (measured: 20-30x on the shared development machine).
+THREADS = 1
+
+
+# ---------------------------------------------------------------- vocabulary
+
+
+class Vocab:
+    """Word ↔ id. Id 0 is padding, id 1 the unknown word; the rest are the training
+    reviews' words seen at least ``min_count`` times, most frequent first."""
+
+    def __init__(self, itos: Sequence[str]):
+        itos = list(itos)
+        if itos[:2] != [PAD_TOKEN, UNK_TOKEN]:
+            raise ValueError(f"a vocabulary must start with {PAD_TOKEN!r}, {UNK_TOKEN!r}; got {itos[:2]}")
+        if len(set(itos)) != len(itos):
+            raise ValueError("a vocabulary cannot list the same word twice")
+        self.itos = itos
+        self.stoi = {w: i for i, w in enumerate(itos)}
+
+    @classmethod
+    def build(cls, docs: Iterable[Sequence[str]], min_count: int = 1) -> "Vocab":
+        """From tokenized documents (the training split only: a word first seen in
+        validation or test must stay unknown, as it would be for a new review)."""
+        if min_count < 1:
+            raise ValueError(f"min_count must be at least 1, got {min_count}")
+        counts = Counter(w for doc in docs for w in doc)
+        words = sorted((w for w, c in counts.items() if c >= min_count), key=lambda w: (-counts[w], w))
+        return cls([PAD_TOKEN, UNK_TOKEN, *words])
+
+    def __len__(self) -> int:
+        return len(self.itos)
+
+    def __contains__(self, word: str) -> bool:
+        return word in self.stoi and self.stoi[word] > UNK
+
+    def encode(self, words: Sequence[str]) -> list[int]:
+        return [self.stoi.get(w, UNK) for w in words]
+
+    def decode(self, ids: Iterable[int]) -> list[str]:
+        return [self.itos[int(i)] for i in ids]
+
+    def save(self, path: Path) -> None:
+        Path(path).write_text(json.dumps(self.itos, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> "Vocab":
+        return cls(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def encode_texts(texts: Iterable[str], vocab: Vocab, max_len: int) -> list[list[int]]:
+    """Tokenize and encode reviews, keeping the first ``max_len`` words. A review with no
+    Chinese word at all (emoji, Latin letters only) becomes one unknown word: the model
+    then treats it as it treats any review whose words it has never seen."""
+    out = []
+    for t in texts:
+        ids = vocab.encode(tokenize(t))[:max_len]
+        out.append(ids or [UNK])
+    return out
+
+
+# ---------------------------------------------------------------- batches
+
+
+class ReviewDataset(Dataset):
+    """Encoded reviews (lists of ids) and their labels."""
+
+    def __init__(self, ids: Sequence[Sequence[int]], labels: Sequence[int] | None = None):
+        if labels is not None and len(labels) != len(ids):
+            raise ValueError(f"{len(ids)} reviews but {len(labels)} labels")
+        if any(len(x) == 0 for x in ids):
+            raise ValueError("every encoded review needs at least one id (encode_texts gives [UNK] to empty ones)")
+        self.ids = [list(x) for x in ids]
+        self.labels = None if labels is None else [int(y) for y in labels]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, i):
+        return self.ids[i], (self.labels[i] if self.labels is not None else -1)
+
+    def lengths(self) -> list[int]:
+        return [len(x) for x in self.ids]
+
+
+class BucketBatchSampler(Sampler):
+    """Batches of reviews of similar length, so little padding is needed.
+
+    With ``shuffle``: the reviews are shuffled, cut into chunks of ``batch_size * chunk_batches``,
+    each chunk is sorted by length and cut into batches, and the batches are shuffled — random
+    enough to train on, sorted enough to waste almost nothing on padding. Seeded: the order of
+    epoch e depends only on (seed, e). Without ``shuffle``: all reviews sorted by length (for
+    prediction)."""
+
+    def __init__(self, lengths: Sequence[int], batch_size: int, shuffle: bool = True,
+                 seed: int = 0, chunk_batches: int = 50):
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        self.lengths = np.asarray(lengths)
+        self.batch_size, self.shuffle = batch_size, shuffle
+        self.seed, self.chunk = seed, batch_size * chunk_batches
+        self.epoch = 0
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.lengths) / self.batch_size)
+
+    def __iter__(self):
+        bs = self.batch_size
+        if not self.shuffle:
+            order = np.argsort(self.lengths, kind="stable")
+            yield from (order[i:i + bs].tolist() for i in range(0, len(order), bs))
+            return
+        rng = np.random.default_rng([self.seed, self.epoch])
+        self.epoch += 1
+        perm = rng.permutation(len(self.lengths))
+        batches = []
+        for c in range(0, len(perm), self.chunk):
+            chunk = perm[c:c + self.chunk]
+            chunk = chunk[np.argsort(self.lengths[chunk], kind="stable")]
+            batches.extend(chunk[i:i + bs].tolist() for i in range(0, len(chunk), bs))
+        for j in rng.permutation(len(batches)):
+            yield batches[j]
+
+
+def collate(batch):
+    """Pad on the right (with PAD = 0) to the batch's longest review.
+    Returns (ids [B, T], lengths [B], labels [B] as float)."""
+    seqs, labels = zip(*batch)
+    lengths = torch.tensor([len(s) for s in seqs], dtype=torch.long)
+    x = torch.full((len(seqs), int(lengths.max())), PAD, dtype=torch.long)
+    for i, s in enumerate(seqs):
+        x[i, :len(s)] = torch.tensor(s, dtype=torch.long)
+    return x, lengths, torch.tensor(labels, dtype=torch.float32)
+
+
+def make_loader(ds: ReviewDataset, batch_size: int, shuffle: bool, seed: int = 0) -> DataLoader:
+    return DataLoader(ds, batch_sampler=BucketBatchSampler(ds.lengths(), batch_size, shuffle, seed),
+                      collate_fn=collate)
+
+
+# ---------------------------------------------------------------- model
+
+
+@dataclass
+class LSTMConfig:
+    """Everything that defines a run. The first five are the original's architecture."""
+
+    embedding_dim: int = 400
+    hidden_dim: int = 256
+    num_layers: int = 2
+    dropout: float = 0.5          # between the LSTM layers and before the output layer
+    bidirectional: bool = False
+    pooling: str = "last"         # "last": final hidden state (the original); "max": max over all steps
+    embed_dropout: float = 0.3    # on the word vectors (not in the original)
+    embed_init_std: float = 0.1   # word vectors start as N(0, std²); PyTorch's default is 1.0
+    min_count: int = 1            # words seen fewer times in training become <unk>
+    max_len: int = 200            # words kept per review (the rest is cut off)
+    batch_size: int = 32
+    epochs: int = 5
+    patience: int = 2             # stop after this many epochs without a better validation score
+    monitor: str = "valid_accuracy"  # or "valid_loss": which epoch's weights are kept
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    clip: float = 5.0             # gradient norm clipping
+
+    def __post_init__(self):
+        if self.pooling not in ("last", "max"):
+            raise ValueError(f"pooling must be 'last' or 'max', got {self.pooling!r}")
+        if self.monitor not in ("valid_accuracy", "valid_loss"):
+            raise ValueError(f"monitor must be 'valid_accuracy' or 'valid_loss', got {self.monitor!r}")
+        for f in ("embedding_dim", "hidden_dim", "num_layers", "max_len", "batch_size", "epochs"):
+            if getattr(self, f) < 1:
+                raise ValueError(f"{f} must be at least 1, got {getattr(self, f)}")
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "LSTMConfig":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+
+CONFIG_NOTES = {
+    "embedding_dim": "词向量维数（原报告）",
+    "hidden_dim": "LSTM 隐藏状态维数（原报告）",
+    "num_layers": "LSTM 层数（原报告）",
+    "dropout": "LSTM 层间与输出层前的 dropout",
+    "bidirectional": "是否双向（原报告：否）",
+    "pooling": "评论的表示：last 为最后一个词处的隐藏状态（原报告），max 为各时间步取最大",
+    "embed_dropout": "词向量上的 dropout",
+    "embed_init_std": "词向量初始值的标准差（PyTorch 默认 1）",
+    "min_count": "进入词表所需的最少出现次数（训练集）",
+    "max_len": "每条评论保留的词数",
+    "batch_size": "每批评论数",
+    "epochs": "最多训练轮数",
+    "patience": "验证集连续多少轮没有改进就停止",
+    "monitor": "按验证集的哪个指标保留最好的一轮",
+    "lr": "Adam 的学习率",
+    "weight_decay": "Adam 的权重衰减",
+    "clip": "梯度范数的上限（梯度裁剪）",
+}
+
+
+def config_table(cfg: LSTMConfig) -> pd.DataFrame:
+    """The settings of a run as a table: parameter, value, meaning."""
+    return pd.DataFrame([(k, str(v), CONFIG_NOTES.get(k, "")) for k, v in asdict(cfg).items()],
+                        columns=["参数", "取值", "含义"]).set_index("参数")
+
+
+class LSTMClassifier(nn.Module):
+    """Embedding → LSTM (2 layers) → last hidden state → dropout → one logit.
+
+    ``forward(x, lengths)`` takes a right-padded batch and never lets the padding reach a
+    review's summary:
+
+    - bidirectional: the batch is packed (``pack_padded_sequence``), so the backward direction
+      starts at each review's own last word;
+    - one direction: the output at step t depends only on steps 1..t, so the padding after a
+      review's last word cannot change anything before it. The LSTM runs over the padded
+      tensor and each review's summary is read at its own last word — exactly what packing
+      gives (tests/test_lstm.py checks it), and 2-3 times faster to train on the CPU, where
+      PyTorch's kernel for a packed batch of unequal lengths is slow in the backward pass.
+
+    ``forward(x)`` without lengths runs every step of ``x`` and reads the last one: the
+    original's way, correct only for left-padded input (see bench/lstm_speed.py).
+    Bidirectional: the two directions' final states are concatenated."""
+
+    def __init__(self, vocab_size: int, cfg: LSTMConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.embedding = nn.Embedding(vocab_size, cfg.embedding_dim, padding_idx=PAD)
+        with torch.no_grad():
+            self.embedding.weight.normal_(0.0, cfg.embed_init_std)
+            self.embedding.weight[PAD].zero_()
+        self.embed_dropout = nn.Dropout(cfg.embed_dropout)
+        self.lstm = nn.LSTM(cfg.embedding_dim, cfg.hidden_dim, num_layers=cfg.num_layers,
+                            batch_first=True, bidirectional=cfg.bidirectional,
+                            dropout=cfg.dropout if cfg.num_layers > 1 else 0.0)
+        self.dropout = nn.Dropout(cfg.dropout)
+        self.fc = nn.Linear(cfg.hidden_dim * (2 if cfg.bidirectional else 1), 1)
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        emb = self.embed_dropout(self.embedding(x))
+        if lengths is None:
+            h = self.summary_left_padded(self.lstm(emb)[0])
+        elif self.cfg.bidirectional:
+            h = self.summary_packed(emb, lengths)
+        else:
+            h = self.summary_right_padded(self.lstm(emb)[0], lengths)
+        return self.fc(self.dropout(h)).squeeze(-1)
+
+    def summary_packed(self, emb: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        packed = pack_padded_sequence(emb, lengths.cpu(), batch_first=True, enforce_sorted=False)
+        out, (h_n, _) = self.lstm(packed)
+        if self.cfg.pooling == "max":
+            out, _ = pad_packed_sequence(out, batch_first=True, padding_value=float("-inf"))
+            return out.max(dim=1).values
+        return torch.cat([h_n[-2], h_n[-1]], dim=1) if self.cfg.bidirectional else h_n[-1]
+
+    def summary_right_padded(self, out: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """One direction only: each review's output at its own last word (or the max over its
+        own words)."""
+        if self.cfg.bidirectional:
+            raise ValueError("a bidirectional LSTM reads padding on its way back: pack the batch")
+        if self.cfg.pooling == "max":
+            pad = torch.arange(out.shape[1])[None, :] >= lengths[:, None]
+            return out.masked_fill(pad[:, :, None], float("-inf")).max(dim=1).values
+        return out[torch.arange(out.shape[0]), lengths - 1]
+
+    def summary_left_padded(self, out: torch.Tensor) -> torch.Tensor:
+        """Every step counts (the original's way): the output at the last step (for the
+        backward direction, at the first), or the max over all steps."""
+        if self.cfg.pooling == "max":
+            return out.max(dim=1).values
+        if self.cfg.bidirectional:
+            h = self.cfg.hidden_dim
+            return torch.cat([out[:, -1, :h], out[:, 0, h:]], dim=1)
+        return out[:, -1]
+
+
+# ---------------------------------------------------------------- training
+
+
+def seed_everything(seed: int) -> None:
+    """Python, NumPy and torch generators. On the CPU the LSTM's kernels are deterministic
+    for a fixed number of threads, so the same seed gives the same weights."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def _progress(it, show: bool):
+    if not show:
+        return it
+    from fastprogress.fastprogress import progress_bar
+    return progress_bar(it)
+
+
+@torch.no_grad()
+def predict_logits(model: LSTMClassifier, ds: ReviewDataset, batch_size: int = 256) -> np.ndarray:
+    """Logits in the dataset's order (batches sorted by length, then put back in place)."""
+    model.eval()
+    out = np.empty(len(ds), dtype=np.float32)
+    sampler = BucketBatchSampler(ds.lengths(), batch_size, shuffle=False)
+    for idx in sampler:
+        x, lengths, _ = collate([ds[i] for i in idx])
+        out[idx] = model(x, lengths).numpy()
+    return out
+
+
+def _bce(logits: np.ndarray, y: np.ndarray) -> float:
+    """Mean binary cross-entropy from logits (numerically stable)."""
+    return float(np.mean(np.maximum(logits, 0) - logits * y + np.log1p(np.exp(-np.abs(logits)))))
+
+
+def train_epoch(model: LSTMClassifier, batches, opt: torch.optim.Optimizer, clip: float,
+                left_padded: bool = False) -> tuple[float, float]:
+    """One pass over ``batches`` of (ids, lengths, labels): binary cross-entropy on the logit,
+    gradient norm clipped to ``clip``. ``left_padded=True`` ignores the lengths and runs every
+    step of each (left-padded) row, as the original did. Returns (mean loss, accuracy), both
+    measured in training mode (dropout on) as the epoch goes."""
+    model.train()
+    loss_fn = nn.BCEWithLogitsLoss(reduction="sum")
+    total, correct, n = 0.0, 0, 0
+    for x, lengths, y in batches:
+        opt.zero_grad()
+        logits = model(x, None if left_padded else lengths)
+        loss = loss_fn(logits, y)
+        (loss / len(y)).backward()
+        nn.utils.clip_grad_norm_(model.parameters(), clip)
+        opt.step()
+        total += float(loss.detach())
+        correct += int(((logits.detach() > 0).float() == y).sum())
+        n += len(y)
+    return total / n, correct / n
+
+
+def train_model(model: LSTMClassifier, train_ds: ReviewDataset, valid_ds: ReviewDataset,
+                cfg: LSTMConfig, seed: int = 0, progress: bool | None = None) -> pd.DataFrame:
+    """Adam with gradient clipping; validation after every epoch; the best epoch's weights
+    (by ``cfg.monitor``) are put back into ``model`` at the end; stops early after
+    ``cfg.patience`` epochs without improvement. Returns one row per epoch."""
+    show = (not quiet()) if progress is None else progress
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    loader = make_loader(train_ds, cfg.batch_size, shuffle=True, seed=seed)
+    y_valid = np.asarray(valid_ds.labels, dtype=np.float32)
+    rows, best, best_state, since_best = [], None, None, 0
+    for epoch in _progress(range(1, cfg.epochs + 1), show):
+        t0 = time.perf_counter()
+        train_loss, train_acc = train_epoch(model, loader, opt, cfg.clip)
+        v_logits = predict_logits(model, valid_ds)
+        row = {"epoch": epoch, "train_loss": train_loss, "train_accuracy": train_acc,
+               "valid_loss": _bce(v_logits, y_valid),
+               "valid_accuracy": float(np.mean((v_logits > 0) == y_valid)),
+               "seconds": time.perf_counter() - t0}
+        rows.append(row)
+        score = row["valid_accuracy"] if cfg.monitor == "valid_accuracy" else -row["valid_loss"]
+        if best is None or score > best:
+            best, best_state, since_best = score, copy.deepcopy(model.state_dict()), 0
+        else:
+            since_best += 1
+            if since_best >= cfg.patience:
+                break
+    model.load_state_dict(best_state)
+    model.eval()
+    hist = pd.DataFrame(rows)
+    key = hist["valid_accuracy"] if cfg.monitor == "valid_accuracy" else -hist["valid_loss"]
+    hist["best"] = hist.index == key.idxmax()
+    return hist
+
+
+@dataclass
+class FitResult:
+    predictor: "LSTMPredictor"
+    history: pd.DataFrame
+    seconds: float
+    seed: int
+
+    @property
+    def best_epoch(self) -> int:
+        return int(self.history.loc[self.history["best"], "epoch"].iloc[0])
+
+    @property
+    def valid_accuracy(self) -> float:
+        return float(self.history.loc[self.history["best"], "valid_accuracy"].iloc[0])
+
+
+def fit(train: pd.DataFrame, valid: pd.DataFrame, cfg: LSTMConfig | None = None, seed: int = 0,
+        progress: bool | None = None, name: str = "lstm") -> FitResult:
+    """Build the vocabulary from ``train`` (columns comment, sentiment), train with early
+    stopping on ``valid``, return the predictor, the per-epoch history and the seconds taken."""
+    cfg = cfg or LSTMConfig()
+    t0 = time.perf_counter()
+    seed_everything(seed)
+    train_tokens = [tokenize(t) for t in train["comment"]]
+    vocab = Vocab.build(train_tokens, min_count=cfg.min_count)
+    train_ids = [(vocab.encode(ws)[:cfg.max_len] or [UNK]) for ws in train_tokens]
+    train_ds = ReviewDataset(train_ids, train["sentiment"].tolist())
+    valid_ds = ReviewDataset(encode_texts(valid["comment"], vocab, cfg.max_len), valid["sentiment"].tolist())
+    model = LSTMClassifier(len(vocab), cfg)
+    history = train_model(model, train_ds, valid_ds, cfg, seed=seed, progress=progress)
+    pred = LSTMPredictor(model, vocab, cfg, name=name, info={"seed": seed})
+    return FitResult(pred, history, time.perf_counter() - t0, seed)
+
+
+# ---------------------------------------------------------------- prediction, saving
+
+
+class LSTMPredictor:
+    """A trained model with its vocabulary: ``predict_proba(texts)`` gives P(positive).
+
+    Long reviews are cut to their first ``max_len`` words (``truncated(texts)`` tells which);
+    a review with no Chinese word becomes a single unknown word (``no_words(texts)`` tells
+    which) and gets whatever the model says about an unknown word — not a judgement of its
+    content."""
+
+    def __init__(self, model: LSTMClassifier, vocab: Vocab, cfg: LSTMConfig, name: str = "lstm",
+                 info: dict | None = None):
+        self.model, self.vocab, self.cfg, self.name = model.eval(), vocab, cfg, name
+        self.info = dict(info or {})
+
+    def predict_tokens(self, docs: Sequence[Sequence[str]], batch_size: int = 256) -> np.ndarray:
+        ids = [(self.vocab.encode(ws)[:self.cfg.max_len] or [UNK]) for ws in docs]
+        if not ids:
+            return np.empty(0)
+        logits = predict_logits(self.model, ReviewDataset(ids), batch_size)
+        return 1.0 / (1.0 + np.exp(-logits.astype(np.float64)))
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        if isinstance(texts, str):
+            raise TypeError("predict_proba takes a list of reviews, not one string")
+        return self.predict_tokens([tokenize(t) for t in texts])
+
+    def truncated(self, texts: Sequence[str]) -> list[bool]:
+        return [len(tokenize(t)) > self.cfg.max_len for t in texts]
+
+    def no_words(self, texts: Sequence[str]) -> list[bool]:
+        return [not tokenize(t) for t in texts]
+
+    def save(self, path: Path | None = None) -> Path:
+        """state_dict (model.pt), config.json and vocab.json under ``path``
+        (default artifacts/lstm/)."""
+        from .evaluate import artifacts_dir
+        path = Path(path) if path is not None else artifacts_dir() / "lstm"
+        path.mkdir(parents=True, exist_ok=True)
+        torch.save(self.model.state_dict(), path / "model.pt")
+        self.vocab.save(path / "vocab.json")
+        meta = {"name": self.name, "config": asdict(self.cfg), "vocab_size": len(self.vocab), **self.info}
+        (path / "config.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+        return path
+
+
+def load_predictor(path: Path | str | None = None) -> LSTMPredictor:
+    """The LSTM the build saved (artifacts/lstm/ unless ``path`` says otherwise)."""
+    from .evaluate import artifacts_dir
+    path = Path(path) if path is not None else artifacts_dir() / "lstm"
+    for f in ("config.json", "vocab.json", "model.pt"):
+        if not (path / f).is_file():
+            raise FileNotFoundError(f"no trained LSTM in {path} ({f} is missing): {BUILD_HINT}")
+    meta = json.loads((path / "config.json").read_text(encoding="utf-8"))
+    cfg = LSTMConfig.from_dict(meta["config"])
+    vocab = Vocab.load(path / "vocab.json")
+    model = LSTMClassifier(len(vocab), cfg)
+    model.load_state_dict(torch.load(path / "model.pt", map_location="cpu", weights_only=True))
+    info = {k: v for k, v in meta.items() if k not in ("name", "config", "vocab_size")}
+    return LSTMPredictor(model, vocab, cfg, name=meta.get("name", "lstm"), info=info)
+
+
+def score_seeds(splits, cfg: LSTMConfig, seeds: Sequence[int], name: str = "lstm",
+                progress: bool | None = None) -> tuple[list[FitResult], pd.DataFrame]:
+    """Train one model per seed on splits.train (early stopping on splits.valid) and score each
+    once on splits.test with book.evaluate (recorded as ``{name}_seed{seed}`` in metrics.json).
+    Returns the fits and one row per seed."""
+    from . import evaluate
+
+    fits, rows = [], []
+    y_true = splits.test["sentiment"].to_numpy()
+    for seed in seeds:
+        r = fit(splits.train, splits.valid, cfg, seed=seed, progress=progress, name=name)
+        prob = r.predictor.predict_proba(splits.test["comment"].tolist())
+        e = evaluate.evaluate(f"{name}_seed{seed}", y_true, (prob >= 0.5).astype(int), prob=prob,
+                              review_ids=splits.test.index, seconds=r.seconds, family="lstm", seed=seed,
+                              best_epoch=r.best_epoch, epochs_run=len(r.history),
+                              valid_accuracy=r.valid_accuracy, **asdict(cfg))
+        fits.append(r)
+        rows.append({"model": e["name"], "seed": seed, "best_epoch": r.best_epoch,
+                     "epochs_run": len(r.history), "valid_accuracy": r.valid_accuracy,
+                     "accuracy": e["accuracy"], "f1_macro": e["f1_macro"], "seconds": r.seconds})
+    return fits, pd.DataFrame(rows)
+
+
+def grid_search(splits, cfg: LSTMConfig, embedding_dims: Sequence[int], hidden_dims: Sequence[int],
+                seed: int = 0, known: dict | None = None) -> pd.DataFrame:
+    """Best validation accuracy for each (embedding_dim, hidden_dim), everything else as ``cfg``.
+    The test split is not touched. ``known`` maps (embedding_dim, hidden_dim) to a validation
+    accuracy already measured with the same settings and seed (it is not trained again).
+    Returns a table, rows embedding_dim, columns hidden_dim."""
+    known = dict(known or {})
+    rows = []
+    for e in embedding_dims:
+        for h in hidden_dims:
+            if (e, h) in known:
+                acc = known[(e, h)]
+            else:
+                c = LSTMConfig.from_dict({**asdict(cfg), "embedding_dim": e, "hidden_dim": h})
+                acc = fit(splits.train, splits.valid, c, seed=seed, progress=False).valid_accuracy
+            rows.append({"embedding_dim": e, "hidden_dim": h, "valid_accuracy": acc})
+    return pd.DataFrame(rows).pivot(index="embedding_dim", columns="hidden_dim", values="valid_accuracy")
+
+
+def batch_steps(lengths: Sequence[int], batch_size: int, max_len: int, seed: int = 0) -> dict:
+    """LSTM steps one epoch costs: the words themselves, the original's left-padded matrix
+    (every review padded to ``max_len``), and this module's length buckets (each batch padded
+    to its longest review; packing then skips even those)."""
+    cut = np.minimum(np.asarray(lengths), max_len)
+    sampler = BucketBatchSampler(cut, batch_size, shuffle=True, seed=seed)
+    bucket_padded = sum(int(cut[b].max()) * len(b) for b in sampler)
+    return {"words": int(cut.sum()), "left_padded": int(len(cut) * max_len),
+            "bucket_padded": bucket_padded}
+
+
+# ---------------------------------------------------------------- what the model learned
+
+
+ORIGINAL_WORDS = ("好吃", "好", "难吃", "极慢", "吃", "菜")  # the words of the original's t-SNE plot
+
+
+def tsne_words(train: pd.DataFrame, k: int = 17, min_count: int = 5) -> pd.DataFrame:
+    """The original's six words, then the ``k`` most positive and ``k`` most negative words by
+    log-ratio (book.text.log_ratio, words seen at least ``min_count`` times) in the training
+    reviews. Columns word, group, log_ratio (NaN for an original word under min_count)."""
+    from .text import log_ratio, word_counts
+
+    pos = word_counts(tokenize(t) for t in train.loc[train["sentiment"] == 1, "comment"])
+    neg = word_counts(tokenize(t) for t in train.loc[train["sentiment"] == 0, "comment"])
+    lr = log_ratio(pos, neg, min_count=min_count).set_index("word")["log_ratio"]
+    rows = [(w, "原报告的词", lr.get(w, np.nan)) for w in ORIGINAL_WORDS]
+    rest = lr.drop([w for w in ORIGINAL_WORDS if w in lr.index])
+    rows += [(w, "正面词（log-ratio 最高）", v) for w, v in rest.head(k).items()]
+    rows += [(w, "负面词（log-ratio 最低）", v) for w, v in rest.tail(k)[::-1].items()]
+    return pd.DataFrame(rows, columns=["word", "group", "log_ratio"])
+
+
+def embedding_tsne(predictor: LSTMPredictor, words: Sequence[str], perplexity: float = 10.0,
+                   random_state: int = 0) -> tuple[pd.DataFrame, list[str]]:
+    """2-D t-SNE of the learned word vectors of ``words``, looked up in the LSTM's own
+    vocabulary. Returns (one row per word found: word, id, x, y; the words not in the
+    vocabulary, which have no vector of their own)."""
+    from sklearn.manifold import TSNE
+
+    words = list(dict.fromkeys(words))
+    found = [w for w in words if w in predictor.vocab]
+    missing = [w for w in words if w not in predictor.vocab]
+    if len(found) < 3:
+        raise ValueError(f"only {len(found)} of the words are in the vocabulary; t-SNE needs at least 3")
+    ids = [predictor.vocab.stoi[w] for w in found]
+    vectors = predictor.model.embedding.weight.detach()[ids].numpy().astype(np.float64)
+    perplexity = min(perplexity, (len(found) - 1) / 3)
+    xy = TSNE(n_components=2, perplexity=perplexity, random_state=random_state, init="pca",
+              metric="cosine").fit_transform(vectors)
+    return pd.DataFrame({"word": found, "id": ids, "x": xy[:, 0], "y": xy[:, 1]}), missing
+
+
+def untrained(predictor: LSTMPredictor, seed: int) -> LSTMPredictor:
+    """The same model as it was before training: :func:`fit` seeds and then builds the model,
+    so the same seed gives back the initial weights."""
+    seed_everything(seed)
+    model = LSTMClassifier(len(predictor.vocab), predictor.cfg)
+    return LSTMPredictor(model, predictor.vocab, predictor.cfg, name=predictor.name + "_untrained")
+
+
+def neighbour_agreement(predictor: LSTMPredictor, words: Sequence[str], polarity: Sequence[int]) -> float:
+    """Share of ``words`` whose nearest other word (cosine, in the full embedding space) has
+    the same polarity (+1 / -1): a number to read the t-SNE picture against."""
+    missing = [w for w in words if w not in predictor.vocab]
+    if missing:
+        raise ValueError(f"not in the vocabulary: {', '.join(missing)}")
+    ids = [predictor.vocab.stoi[w] for w in words]
+    v = predictor.model.embedding.weight.detach()[ids]
+    v = v / v.norm(dim=1, keepdim=True)
+    sim = v @ v.T
+    sim.fill_diagonal_(-2.0)
+    nearest = sim.argmax(dim=1).numpy()
+    pol = np.asarray(polarity)
+    return float(np.mean(pol == pol[nearest]))
+
+
+def prefix_probabilities(predictor: LSTMPredictor, text: str) -> pd.DataFrame:
+    """P(positive) after each word: row i is the prediction for the first i words."""
+    words = tokenize(text)
+    if not words:
+        raise ValueError(f"{text!r} has no Chinese word to predict from")
+    probs = predictor.predict_tokens([words[:i] for i in range(1, len(words) + 1)])
+    return pd.DataFrame({"position": range(1, len(words) + 1), "word": words,
+                         "in_vocab": [w in predictor.vocab for w in words], "prob": probs})

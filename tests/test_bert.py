@@ -1,0 +1,200 @@
+"""book.bert on a tiny randomly initialised BERT and a tiny tokenizer that the tests build.
+
+The tiny model exists only here, as a fixture: the book always fine-tunes a pretrained encoder.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from book import bert
+
+CHARS = list("好吃难贵便宜环境服务菜味道不错差很一般再也来了的是这家我们还会")
+TEXTS_POS = ["好吃", "很好吃", "环境不错", "服务很好", "菜很好吃", "便宜好吃", "味道不错", "还会再来"]
+TEXTS_NEG = ["难吃", "很难吃", "环境很差", "服务差", "菜难吃", "很贵", "味道很差", "再也不来了"]
+
+
+@pytest.fixture(scope="module")
+def tiny_folder(tmp_path_factory):
+    """A local 'pretrained model' folder: a 2-layer BERT (hidden 32) with random weights and a
+    character-level WordPiece tokenizer with [CLS]/[SEP] around every text."""
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
+    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    vocab = {t: i for i, t in enumerate(specials + CHARS)}
+    tok = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(handle_chinese_chars=True, lowercase=False)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", special_tokens=[("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])])
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="[PAD]", unk_token="[UNK]",
+                                   cls_token="[CLS]", sep_token="[SEP]", mask_token="[MASK]")
+    torch.manual_seed(0)
+    cfg = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                     intermediate_size=64, max_position_embeddings=64, pad_token_id=0,
+                     hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+    folder = tmp_path_factory.mktemp("tiny_bert")
+    BertModel(cfg).save_pretrained(folder)
+    fast.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def source(tiny_folder):
+    return bert.resolve_model(str(tiny_folder))
+
+
+def frame(texts, labels):
+    return pd.DataFrame({"comment": texts, "sentiment": labels})
+
+
+# ---------------------------------------------------------------- model resolution
+
+
+def test_missing_folder_is_one_clear_error(tmp_path, monkeypatch):
+    missing = tmp_path / "no_such_model"
+    monkeypatch.setenv("BOOK_BERT_MODEL", str(missing))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(bert.BertModelError) as e:
+        bert.resolve_model()
+    msg = str(e.value)
+    assert str(missing) in msg and "no such folder" in msg
+    assert "BOOK_BERT_MODEL" in msg and "HF_ENDPOINT" in msg and "HF_HUB_OFFLINE" in msg
+
+
+def test_uncached_hub_id_offline_is_one_clear_error(tmp_path, monkeypatch):
+    import huggingface_hub.constants as hc
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(hc, "HF_HUB_OFFLINE", True)  # read once at import: patch it too
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.setattr(hc, "HF_HUB_CACHE", str(tmp_path / "hf" / "hub"))
+    monkeypatch.delenv("BOOK_BERT_MODEL", raising=False)
+    with pytest.raises(bert.BertModelError, match=r"'bert-base-chinese' \(from default\).*BOOK_BERT_MODEL"):
+        bert.resolve_model()
+
+
+def test_folder_without_config(tmp_path):
+    with pytest.raises(bert.BertModelError, match="has no config.json"):
+        bert.resolve_model(str(tmp_path))
+
+
+def test_local_folder_resolves(source, tiny_folder):
+    assert source.local and source.origin == "argument"
+    assert source.path == str(tiny_folder.resolve())
+    assert source.provenance is None
+
+
+# ---------------------------------------------------------------- tokenizer → DataLoader
+
+
+def test_input_table_shows_special_tokens(source):
+    t = bert.input_table(source.tokenizer, "环境不错")
+    assert list(t["token"]) == ["[CLS]", "环", "境", "不", "错", "[SEP]"]
+    assert list(t["attention_mask"]) == [1] * 6 and list(t["token_type_ids"]) == [0] * 6
+
+
+def test_sorted_loader_pads_dynamically(source):
+    tok = source.tokenizer
+    rng = np.random.default_rng(0)
+    texts = ["".join(rng.choice(CHARS, size=n)) for n in rng.integers(1, 30, size=40)]
+    ids = bert.encode(tok, texts, max_len=20)
+    assert max(len(x) for x in ids) == 20  # truncation at max_len, special tokens included
+    lengths = {}
+    for shuffle in (False, True):
+        dl = bert.loader(ids, [0, 1] * 20, pad_id=tok.pad_token_id, bs=8, shuffle=shuffle)
+        batches = list(dl)
+        assert sum(len(b[1]) for b in batches) == 40
+        lengths[shuffle] = []
+        for x, y in batches:
+            real = (x != tok.pad_token_id).sum(1)
+            assert x.shape[1] == int(real.max())          # padded to the batch's longest, no further
+            assert (x[:, 0] == tok.cls_token_id).all()    # [CLS] first, [SEP] last real token
+            assert (x[torch.arange(len(x)), real - 1] == tok.sep_token_id).all()
+            lengths[shuffle].append(sorted(real.tolist()))
+    flat = [n for b in lengths[False] for n in reversed(b)]
+    assert flat == sorted(flat, reverse=True)               # unshuffled: longest first
+    spans = [(b[0], b[-1]) for b in lengths[True]]          # shuffled: batches are length buckets
+    for i, (lo1, hi1) in enumerate(spans):
+        for lo2, hi2 in spans[i + 1:]:
+            assert hi1 <= lo2 or hi2 <= lo1
+
+
+def test_fixed_padding_loader(source):
+    ids = bert.encode(source.tokenizer, ["好吃", "服务很好"], max_len=16)
+    x, y = next(iter(bert.loader(ids, [1, 1], pad_id=0, bs=2, pad_to=16)))
+    assert x.shape == (2, 16)
+
+
+# ---------------------------------------------------------------- training, prediction, saving
+
+
+@pytest.fixture(scope="module")
+def trained(source):
+    train = frame(TEXTS_POS + TEXTS_NEG, [1] * 8 + [0] * 8)
+    dls = bert.dataloaders(source.tokenizer, train, train, bs=4)
+    learn = bert.learner(source, dls, pooling="mean", seed=0)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("BOOK_QUIET", "1")  # no progress bar
+        hist = bert.fit(learn, 8, 1e-2)
+    return learn, hist
+
+
+def test_training_lowers_the_loss(trained):
+    learn, hist = trained
+    assert list(hist.columns[:4]) == ["epoch", "train_loss", "valid_loss", "valid_accuracy"]
+    assert len(hist) == 8 and "seconds" in hist
+    assert hist["valid_loss"].iloc[-1] < 0.7 * hist["valid_loss"].iloc[0]
+    assert hist["valid_accuracy"].iloc[-1] >= 0.9
+
+
+def test_discriminative_groups(trained):
+    groups = bert.param_groups(trained[0].model)
+    assert len(groups) == 4
+    n = sum(p.numel() for g in groups for p in g)
+    assert n == sum(p.numel() for p in trained[0].model.parameters())
+
+
+@pytest.mark.parametrize("pooling", ["mean", "cls"])
+def test_padding_does_not_change_predictions(source, tiny_folder, pooling):
+    from transformers import AutoModelForSequenceClassification
+
+    hf = AutoModelForSequenceClassification.from_pretrained(tiny_folder, num_labels=2)
+    net = bert.SentimentClassifier(hf, source.tokenizer.pad_token_id, pooling)
+    texts = ["好吃", "环境很差服务也很差菜也难吃再也不来了", "还会再来"]
+    together = bert.predict_proba(net, source.tokenizer, texts)
+    alone = np.array([bert.predict_proba(net, source.tokenizer, [t])[0] for t in texts])
+    assert np.allclose(together, alone, atol=1e-5)  # and in input order
+
+
+def test_save_and_load_predictor(trained, tmp_path):
+    learn, _ = trained
+    path = bert.save(learn, tmp_path / "bert", max_len=8)
+    pred = bert.load_predictor(path)
+    texts = ["好吃", "难吃", "环境很差服务也很差菜也难吃再也不来了"]
+    p = pred.predict_proba(texts)
+    assert p.shape == (3,) and p[0] > 0.5 > p[1]
+    assert np.allclose(p, bert.predict_proba(learn.model, learn.source.tokenizer, texts, max_len=8), atol=1e-5)
+    assert pred.truncated(texts) == [False, False, True]
+    assert pred.meta["pooling"] == "mean" and pred.meta["base_model"] == learn.source.name
+    assert "bert" in pred.name
+
+
+def test_missing_artifacts_name_make_book(tmp_path):
+    with pytest.raises(bert.BertModelError, match="make book"):
+        bert.load_predictor(tmp_path / "bert")
+
+
+def test_integrated_gradients_add_up(trained):
+    learn, _ = trained
+    df = bert.integrated_gradients(learn.model, learn.source.tokenizer, "环境不错，菜难吃", steps=64)
+    assert list(df["token"]) == ["[CLS]", "环", "境", "不", "错", "[UNK]", "菜", "难", "吃", "[SEP]"]
+    assert abs(df.attrs["margin_delta"]) > 0.1
+    assert df.attrs["completeness_gap"] < 0.05 * abs(df.attrs["margin_delta"])
+    html = bert.attribution_html(df)
+    assert html.count("<span") == 7 and "，" in html  # one span per known character; the unknown comma plain

@@ -1,0 +1,217 @@
+"""book.lstm on small made-up reviews: vocabulary, batching, packing, learning, saving."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from book import lstm as L
+from book.text import tokenize
+
+TINY = dict(embedding_dim=16, hidden_dim=16, num_layers=1, dropout=0.0, embed_dropout=0.0,
+            batch_size=8, epochs=12, patience=12, lr=1e-2)
+
+POS_PARTS = ["很好吃", "服务热情", "推荐", "味道不错", "环境优雅"]
+NEG_PARTS = ["难吃死了", "服务很差", "再也不来", "太贵", "上菜极慢"]
+FILLER = ["今天", "中午", "和朋友", "去了", "一家", "餐厅", "点了", "三个菜"]
+
+
+def made_up(n: int, seed: int) -> pd.DataFrame:
+    """Reviews whose label is given by which list their key phrases come from."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n):
+        y = i % 2
+        parts = list(rng.choice(FILLER, size=rng.integers(1, 4)))
+        parts += list(rng.choice(POS_PARTS if y else NEG_PARTS, size=rng.integers(1, 3)))
+        rng.shuffle(parts)
+        rows.append(("，".join(parts) + "。", y))
+    return pd.DataFrame(rows, columns=["comment", "sentiment"])
+
+
+@pytest.fixture(scope="module", autouse=True)
+def threads():
+    """As the chapter does (see book.lstm.THREADS); put back afterwards for other test files."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(L.THREADS)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def trained():
+    train, valid = made_up(80, 1), made_up(40, 2)
+    return L.fit(train, valid, L.LSTMConfig(**TINY), seed=0, progress=False), valid
+
+
+def test_vocab_encode_decode_round_trip():
+    docs = [["好吃", "推荐", "好吃"], ["难吃", "好吃"], ["一次"]]
+    v = L.Vocab.build(docs)
+    assert v.itos[:3] == [L.PAD_TOKEN, L.UNK_TOKEN, "好吃"]  # most frequent word first
+    assert L.PAD == 0 and L.UNK == 1
+    words = ["推荐", "难吃", "好吃", "一次"]
+    assert v.decode(v.encode(words)) == words
+    assert v.encode(["从没见过"]) == [L.UNK]
+    assert v.decode(v.encode(["好吃", "从没见过"])) == ["好吃", L.UNK_TOKEN]
+    assert "从没见过" not in v and L.PAD_TOKEN not in v
+    v2 = L.Vocab.build(docs, min_count=2)
+    assert v2.itos == [L.PAD_TOKEN, L.UNK_TOKEN, "好吃"]
+    with pytest.raises(ValueError, match="min_count must be at least 1"):
+        L.Vocab.build(docs, min_count=0)
+
+
+def test_vocab_save_load(tmp_path):
+    v = L.Vocab.build([["好吃", "推荐"]])
+    v.save(tmp_path / "v.json")
+    assert L.Vocab.load(tmp_path / "v.json").itos == v.itos
+
+
+def test_no_test_word_in_the_vocabulary():
+    train = pd.DataFrame({"comment": ["味道很好吃，推荐", "难吃死了，服务很差"] * 4, "sentiment": [1, 0] * 4})
+    valid = pd.DataFrame({"comment": ["环境优雅，价格公道", "上菜极慢"], "sentiment": [1, 0]})
+    test_texts = ["烤鸭酥脆，甜品精致", "停车不便，排队太久"]
+    cfg = L.LSTMConfig(**{**TINY, "epochs": 1})
+    vocab = L.fit(train, valid, cfg, progress=False).predictor.vocab
+    train_words = {w for t in train["comment"] for w in tokenize(t)}
+    unseen = {w for t in [*test_texts, *valid["comment"]] for w in tokenize(t)} - train_words
+    assert unseen, "the made-up test reviews must have words of their own"
+    assert not unseen & set(vocab.itos)
+    assert set(vocab.itos) == train_words | {L.PAD_TOKEN, L.UNK_TOKEN}
+
+
+def test_bucket_sampler_covers_everything_sorted_and_seeded():
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(1, 200, size=500)
+    s = L.BucketBatchSampler(lengths, batch_size=20, seed=3, chunk_batches=5)
+    epoch1, epoch2 = list(s), list(s)
+    for batches in (epoch1, epoch2):
+        flat = sorted(i for b in batches for i in b)
+        assert flat == list(range(500))
+        assert len(batches) == len(s) == 25
+    assert epoch1 != epoch2  # a new order each epoch
+    again = L.BucketBatchSampler(lengths, batch_size=20, seed=3, chunk_batches=5)
+    assert list(again) == epoch1  # same seed, same order
+    # within a batch the lengths are close: far less padding than random batches
+    pad = lambda bs: sum(lengths[b].max() * len(b) - lengths[b].sum() for b in bs)
+    random_batches = [list(range(i, i + 20)) for i in range(0, 500, 20)]
+    assert pad(epoch1) < 0.3 * pad(random_batches)
+    ordered = list(L.BucketBatchSampler(lengths, batch_size=20, shuffle=False))
+    flat = [i for b in ordered for i in b]
+    assert list(lengths[flat]) == sorted(lengths)
+
+
+def test_collate_pads_on_the_right():
+    x, lengths, y = L.collate([([5, 6, 7], 1), ([8], 0)])
+    assert x.tolist() == [[5, 6, 7], [8, L.PAD, L.PAD]]
+    assert lengths.tolist() == [3, 1] and y.tolist() == [1.0, 0.0]
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("pooling", ["last", "max"])
+def test_padded_batch_equals_packed_and_each_review_alone(bidirectional, pooling):
+    """Every review of a right-padded batch gets exactly the logit it gets when it is run
+    alone without any padding, and the same summary as with pack_padded_sequence: the
+    padding never reaches a review's summary."""
+    torch.manual_seed(0)
+    cfg = L.LSTMConfig(embedding_dim=12, hidden_dim=10, num_layers=2, bidirectional=bidirectional,
+                       pooling=pooling)
+    model = L.LSTMClassifier(50, cfg).eval()
+    seqs = [[3, 4, 5, 6, 7, 8, 9], [10, 11], [12, 13, 14, 15], [16]]
+    x, lengths, _ = L.collate([(s, 0) for s in seqs])
+    with torch.no_grad():
+        batch = model(x, lengths)
+        alone = torch.cat([model(torch.tensor([s])) for s in seqs])
+        packed = model.fc(model.summary_packed(model.embedding(x), lengths)).squeeze(-1)
+        padding_read = model(x)  # the original's reading of a right-padded batch
+    torch.testing.assert_close(batch, alone, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(batch, packed, rtol=1e-5, atol=1e-6)
+    assert not torch.allclose(padding_read[1:], alone[1:], atol=1e-4)  # short reviews read the padding
+    assert torch.allclose(padding_read[0], alone[0], atol=1e-5)  # the longest review has none
+
+
+def test_right_padded_summary_refuses_bidirectional():
+    model = L.LSTMClassifier(20, L.LSTMConfig(embedding_dim=4, hidden_dim=4, bidirectional=True))
+    with pytest.raises(ValueError, match="pack the batch"):
+        model.summary_right_padded(torch.zeros(1, 3, 8), torch.tensor([2]))
+
+
+def test_tiny_model_learns_a_separable_set(trained):
+    result, valid = trained
+    assert result.valid_accuracy >= 0.95
+    probs = result.predictor.predict_proba(valid["comment"].tolist())
+    assert np.mean((probs >= 0.5) == valid["sentiment"].to_numpy()) >= 0.95
+    h = result.history
+    assert list(h.columns[:5]) == ["epoch", "train_loss", "train_accuracy", "valid_loss", "valid_accuracy"]
+    assert h["train_loss"].iloc[-1] < h["train_loss"].iloc[0]
+    assert h["best"].sum() == 1 and result.best_epoch in set(h["epoch"])
+
+
+def test_best_epoch_weights_are_kept():
+    train, valid = made_up(40, 5), made_up(20, 6)
+    r = L.fit(train, valid, L.LSTMConfig(**{**TINY, "epochs": 4, "patience": 4}), seed=1, progress=False)
+    probs = r.predictor.predict_proba(valid["comment"].tolist())
+    acc = np.mean((probs >= 0.5) == valid["sentiment"].to_numpy())
+    assert acc == pytest.approx(r.valid_accuracy)
+    assert r.valid_accuracy == r.history["valid_accuracy"].max()
+
+
+def test_same_seed_same_model_other_seed_other_model():
+    train, valid = made_up(40, 3), made_up(20, 4)
+    cfg = L.LSTMConfig(**{**TINY, "epochs": 2, "dropout": 0.3, "embed_dropout": 0.2})
+    a, b = (L.fit(train, valid, cfg, seed=7, progress=False) for _ in range(2))
+    c = L.fit(train, valid, cfg, seed=8, progress=False)
+    texts = valid["comment"].tolist()
+    pd.testing.assert_frame_equal(a.history.drop(columns="seconds"), b.history.drop(columns="seconds"))
+    np.testing.assert_array_equal(a.predictor.predict_proba(texts), b.predictor.predict_proba(texts))
+    assert not np.allclose(a.predictor.predict_proba(texts), c.predictor.predict_proba(texts))
+
+
+def test_save_and_load_predictor(trained, tmp_path):
+    result, valid = trained
+    texts = valid["comment"].tolist() + ["👍👍 good", "好吃" * 300]
+    path = result.predictor.save(tmp_path / "lstm")
+    loaded = L.load_predictor(path)
+    assert loaded.name == "lstm" and loaded.info["seed"] == 0
+    np.testing.assert_allclose(loaded.predict_proba(texts), result.predictor.predict_proba(texts), rtol=1e-6)
+    assert loaded.vocab.itos == result.predictor.vocab.itos
+    assert loaded.truncated(texts)[-1] and not any(loaded.truncated(texts)[:-1])
+    assert loaded.no_words(texts)[-2] and not loaded.no_words(texts)[0]
+
+
+def test_missing_artifacts_name_the_command(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"no trained LSTM in .*make book"):
+        L.load_predictor(tmp_path / "nothing")
+
+
+def test_predictions_are_probabilities_in_input_order(trained):
+    result, _ = trained
+    p = result.predictor
+    texts = ["很好吃，推荐", "难吃死了，再也不来", "😀", "服务热情，环境优雅，味道不错，今天和朋友去了一家餐厅"]
+    probs = p.predict_proba(texts)
+    assert probs.shape == (4,) and np.all((probs > 0) & (probs < 1))
+    one_by_one = np.concatenate([p.predict_proba([t]) for t in texts])
+    np.testing.assert_allclose(probs, one_by_one, rtol=1e-5)
+    assert probs[0] > 0.5 > probs[1]
+    with pytest.raises(TypeError, match="list of reviews"):
+        p.predict_proba("很好吃")
+
+
+def test_prefix_probabilities_end_with_the_whole_review(trained):
+    p = trained[0].predictor
+    text = "服务很差，但是很好吃"
+    df = L.prefix_probabilities(p, text)
+    assert list(df["word"]) == tokenize(text)
+    assert df["prob"].iloc[-1] == pytest.approx(float(p.predict_proba([text])[0]), rel=1e-6)
+    with pytest.raises(ValueError, match="no Chinese word"):
+        L.prefix_probabilities(p, "ok!")
+
+
+def test_embedding_tsne_lists_missing_words(trained):
+    p = trained[0].predictor
+    words = [w for w in p.vocab.itos[2:14]] + ["从没见过的词"]
+    df, missing = L.embedding_tsne(p, words, perplexity=3)
+    assert missing == ["从没见过的词"]
+    assert list(df["word"]) == words[:-1] and np.isfinite(df[["x", "y"]].to_numpy()).all()
+    pol = [1 if i % 2 else -1 for i in range(len(words) - 1)]
+    assert 0.0 <= L.neighbour_agreement(p, words[:-1], pol) <= 1.0
