@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from sklearn.model_selection import train_test_split
 
 DATA_URL = "https://github.com/wshuyi/public_datasets/raw/master/dianping.csv"
 SHA256 = "b4e7f1560b28e28321e079dab24ba78920cef3529dd01294e3e4184a82b7c386"
@@ -184,6 +183,8 @@ def make_splits(
     df: pd.DataFrame, test_size: int = TEST_SIZE, valid_size: int = VALID_SIZE, seed: int = SEED
 ) -> Splits:
     """Stratified, seeded splits: test first, then valid from what remains."""
+    from sklearn.model_selection import train_test_split  # here, so `import book.data` stays light
+
     rest, test = train_test_split(df, test_size=test_size, stratify=df["sentiment"], random_state=seed)
     train, valid = train_test_split(rest, test_size=valid_size, stratify=rest["sentiment"], random_state=seed)
     return Splits(train.sort_index(), valid.sort_index(), test.sort_index())

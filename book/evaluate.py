@@ -21,7 +21,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binom
 
 try:  # POSIX file locks for metrics.json; elsewhere writes are simply not serialised
     import fcntl
@@ -149,6 +148,8 @@ def mcnemar(y_true, pred_a, pred_b) -> dict:
     ra, rb = a == t, bb == t
     b = int(np.sum(ra & ~rb))
     c = int(np.sum(~ra & rb))
+    from scipy.stats import binom  # imported here: scipy.stats costs ~1 s, the predictor never needs it
+
     p = 1.0 if b + c == 0 else float(min(1.0, 2 * binom.cdf(min(b, c), b + c, 0.5)))
     return {"a_only": b, "b_only": c, "p_value": p}
 

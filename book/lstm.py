@@ -196,9 +196,9 @@ class LSTMConfig:
     min_count: int = 1            # words seen fewer times in training become <unk>
     max_len: int = 200            # words kept per review (the rest is cut off)
     batch_size: int = 32
-    epochs: int = 5
-    patience: int = 2             # stop after this many epochs without a better validation score
-    monitor: str = "valid_accuracy"  # or "valid_loss": which epoch's weights are kept
+    epochs: int = 4
+    patience: int = 1             # stop after this many epochs without a better validation score
+    monitor: str = "valid_accuracy"  # which epoch is kept: best accuracy (ties: lower loss) or "valid_loss"
     lr: float = 1e-3
     weight_decay: float = 0.0
     clip: float = 5.0             # gradient norm clipping
@@ -375,14 +375,16 @@ def train_epoch(model: LSTMClassifier, batches, opt: torch.optim.Optimizer, clip
 
 def train_model(model: LSTMClassifier, train_ds: ReviewDataset, valid_ds: ReviewDataset,
                 cfg: LSTMConfig, seed: int = 0, progress: bool | None = None) -> pd.DataFrame:
-    """Adam with gradient clipping; validation after every epoch; the best epoch's weights
-    (by ``cfg.monitor``) are put back into ``model`` at the end; stops early after
-    ``cfg.patience`` epochs without improvement. Returns one row per epoch."""
+    """Adam with gradient clipping; validation after every epoch; the best epoch's weights are
+    put back into ``model`` at the end; stops early after ``cfg.patience`` epochs without
+    improvement. Best = highest validation accuracy, ties going to the lower validation loss
+    (``cfg.monitor == "valid_accuracy"``), or lowest validation loss (``"valid_loss"``).
+    Returns one row per epoch; column ``best`` marks the epoch kept."""
     show = (not quiet()) if progress is None else progress
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     loader = make_loader(train_ds, cfg.batch_size, shuffle=True, seed=seed)
     y_valid = np.asarray(valid_ds.labels, dtype=np.float32)
-    rows, best, best_state, since_best = [], None, None, 0
+    rows, best, best_epoch, best_state, since_best = [], None, 0, None, 0
     for epoch in _progress(range(1, cfg.epochs + 1), show):
         t0 = time.perf_counter()
         train_loss, train_acc = train_epoch(model, loader, opt, cfg.clip)
@@ -392,9 +394,11 @@ def train_model(model: LSTMClassifier, train_ds: ReviewDataset, valid_ds: Review
                "valid_accuracy": float(np.mean((v_logits > 0) == y_valid)),
                "seconds": time.perf_counter() - t0}
         rows.append(row)
-        score = row["valid_accuracy"] if cfg.monitor == "valid_accuracy" else -row["valid_loss"]
+        score = ((row["valid_accuracy"], -row["valid_loss"]) if cfg.monitor == "valid_accuracy"
+                 else (-row["valid_loss"],))
         if best is None or score > best:
-            best, best_state, since_best = score, copy.deepcopy(model.state_dict()), 0
+            best, best_epoch, since_best = score, epoch, 0
+            best_state = copy.deepcopy(model.state_dict())
         else:
             since_best += 1
             if since_best >= cfg.patience:
@@ -402,8 +406,7 @@ def train_model(model: LSTMClassifier, train_ds: ReviewDataset, valid_ds: Review
     model.load_state_dict(best_state)
     model.eval()
     hist = pd.DataFrame(rows)
-    key = hist["valid_accuracy"] if cfg.monitor == "valid_accuracy" else -hist["valid_loss"]
-    hist["best"] = hist.index == key.idxmax()
+    hist["best"] = hist["epoch"] == best_epoch
     return hist
 
 
@@ -529,21 +532,22 @@ def score_seeds(splits, cfg: LSTMConfig, seeds: Sequence[int], name: str = "lstm
 
 def grid_search(splits, cfg: LSTMConfig, embedding_dims: Sequence[int], hidden_dims: Sequence[int],
                 seed: int = 0, known: dict | None = None) -> pd.DataFrame:
-    """Best validation accuracy for each (embedding_dim, hidden_dim), everything else as ``cfg``.
-    The test split is not touched. ``known`` maps (embedding_dim, hidden_dim) to a validation
-    accuracy already measured with the same settings and seed (it is not trained again).
-    Returns a table, rows embedding_dim, columns hidden_dim."""
+    """Best validation accuracy and training seconds for each (embedding_dim, hidden_dim),
+    everything else as ``cfg``; the test split is not touched. ``known`` maps
+    (embedding_dim, hidden_dim) to a FitResult already trained with the same settings and
+    seed (it is not trained again). One row per cell."""
     known = dict(known or {})
     rows = []
     for e in embedding_dims:
         for h in hidden_dims:
             if (e, h) in known:
-                acc = known[(e, h)]
+                r = known[(e, h)]
             else:
                 c = LSTMConfig.from_dict({**asdict(cfg), "embedding_dim": e, "hidden_dim": h})
-                acc = fit(splits.train, splits.valid, c, seed=seed, progress=False).valid_accuracy
-            rows.append({"embedding_dim": e, "hidden_dim": h, "valid_accuracy": acc})
-    return pd.DataFrame(rows).pivot(index="embedding_dim", columns="hidden_dim", values="valid_accuracy")
+                r = fit(splits.train, splits.valid, c, seed=seed, progress=False)
+            rows.append({"embedding_dim": e, "hidden_dim": h, "valid_accuracy": r.valid_accuracy,
+                         "seconds": r.seconds})
+    return pd.DataFrame(rows)
 
 
 def batch_steps(lengths: Sequence[int], batch_size: int, max_len: int, seed: int = 0) -> dict:
@@ -621,6 +625,19 @@ def neighbour_agreement(predictor: LSTMPredictor, words: Sequence[str], polarity
     nearest = sim.argmax(dim=1).numpy()
     pol = np.asarray(polarity)
     return float(np.mean(pol == pol[nearest]))
+
+
+def nearest_words(predictor: LSTMPredictor, word: str, candidates: Sequence[str], k: int = 3) -> list[str]:
+    """The ``k`` words of ``candidates`` whose learned vectors are closest (cosine) to ``word``'s."""
+    missing = [w for w in [word, *candidates] if w not in predictor.vocab]
+    if missing:
+        raise ValueError(f"not in the vocabulary: {', '.join(missing)}")
+    cands = [w for w in candidates if w != word]
+    e = predictor.model.embedding.weight.detach()
+    v = e[[predictor.vocab.stoi[w] for w in cands]]
+    q = e[predictor.vocab.stoi[word]]
+    sim = (v @ q) / (v.norm(dim=1) * q.norm())
+    return [cands[i] for i in sim.argsort(descending=True)[:k].tolist()]
 
 
 def prefix_probabilities(predictor: LSTMPredictor, text: str) -> pd.DataFrame:

@@ -153,11 +153,13 @@ def trial_losses(trials: pd.DataFrame, ax=None, title: str = ""):
     return ax
 
 
-def grid_heatmap(table: pd.DataFrame, ax=None, title: str = "", fmt: str = ".3f", cmap: str = "Blues"):
+def grid_heatmap(table: pd.DataFrame, ax=None, title: str = "", fmt: str = ".3f", cmap: str = "Blues",
+                 vmin: float | None = None, vmax: float | None = None):
     """Scores of a two-parameter grid: rows and columns of ``table`` are the two parameters
-    (their names are the index / column names), cells the scores."""
+    (their names are the index / column names), cells the scores. Give vmin/vmax so that
+    small differences do not look large."""
     ax = ax or plt.gca()
-    sns.heatmap(table, annot=True, fmt=fmt, cmap=cmap, cbar=False, square=True, ax=ax)
+    sns.heatmap(table, annot=True, fmt=fmt, cmap=cmap, cbar=False, square=True, ax=ax, vmin=vmin, vmax=vmax)
     ax.set(title=title, xlabel=table.columns.name or "", ylabel=table.index.name or "")
     ax.tick_params(axis="y", rotation=0)
     return ax
@@ -183,3 +185,28 @@ def prefix_curve(df: pd.DataFrame, ax=None, title: str = ""):
     ax.set_xticks(x, df["word"])
     ax.set(ylim=(0, 1), xlabel="读到第几个词（横轴为该词）", ylabel="P(正面)", title=title)
     return ax
+
+
+def seed_curves(histories: dict, axes=None):
+    """Training curves of several runs (e.g. seeds) on one pair of axes: loss and accuracy per
+    epoch, one colour per run, dashed = training, solid = validation, a circle on the epoch
+    each run kept (history column ``best``). ``histories`` maps a label to a history table
+    (columns epoch, train_loss, valid_loss, train_accuracy, valid_accuracy[, best])."""
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    colors = sns.color_palette("deep", len(histories))
+    for color, (label, h) in zip(colors, histories.items()):
+        for ax, metric in zip(axes, ("loss", "accuracy")):
+            ax.plot(h["epoch"], h[f"train_{metric}"], ls="--", marker=".", color=color, alpha=0.8)
+            ax.plot(h["epoch"], h[f"valid_{metric}"], ls="-", marker="o", color=color, label=label)
+            if "best" in h:
+                b = h[h["best"]]
+                ax.scatter(b["epoch"], b[f"valid_{metric}"], s=140, facecolors="none", edgecolors="black", zorder=3)
+    epochs = sorted({int(e) for h in histories.values() for e in h["epoch"]})
+    for ax, metric in zip(axes, ("loss", "accuracy")):
+        ax.set_xticks(epochs)
+        ax.set(xlabel="epoch", ylabel=metric)
+    axes[0].plot([], [], ls="--", color="grey", label="虚线：训练集")
+    axes[0].plot([], [], ls="-", color="grey", label="实线：验证集")
+    axes[0].legend(fontsize=8)
+    return axes

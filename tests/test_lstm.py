@@ -1,6 +1,8 @@
 """book.lstm on small made-up reviews: vocabulary, batching, packing, learning, saving."""
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -215,3 +217,17 @@ def test_embedding_tsne_lists_missing_words(trained):
     assert list(df["word"]) == words[:-1] and np.isfinite(df[["x", "y"]].to_numpy()).all()
     pol = [1 if i % 2 else -1 for i in range(len(words) - 1)]
     assert 0.0 <= L.neighbour_agreement(p, words[:-1], pol) <= 1.0
+    with pytest.raises(ValueError, match="not in the vocabulary: 从没见过的词"):
+        L.neighbour_agreement(p, words, pol + [1])
+
+
+def test_neighbours_are_found_in_the_embedding(trained):
+    p = copy.deepcopy(trained[0].predictor)  # its vectors are edited below
+    e = p.model.embedding.weight
+    words = p.vocab.itos[2:8]
+    with torch.no_grad():  # make words[1] a copy of words[0]'s vector, and words[2] its opposite
+        e[p.vocab.stoi[words[1]]] = e[p.vocab.stoi[words[0]]] * 2
+        e[p.vocab.stoi[words[2]]] = -e[p.vocab.stoi[words[0]]]
+    near = L.nearest_words(p, words[0], words, k=5)
+    assert near[0] == words[1] and near[-1] == words[2] and words[0] not in near
+    assert L.neighbour_agreement(p, words[:2], [1, 1]) == 1.0
