@@ -6,6 +6,11 @@ Chapters import what they need, e.g. ``from book import data, text, evaluate, pl
 __version__ = "0.1.0"
 
 import os as _os
+import warnings as _warnings
+
+# Without ipywidgets, tqdm.auto (imported by transformers and huggingface_hub) warns on stderr
+# that it falls back to text progress bars; the fallback is fine, the warning is noise.
+_warnings.filterwarnings("ignore", message="IProgress not found", module="tqdm")
 
 
 def quiet() -> bool:

@@ -42,13 +42,14 @@ def main(argv=None) -> int:
         if args.json:
             rec = {"review": int(i), "text": text, "models": {
                 r.model: {"label": r.label, "label_name": r.label_name, "prob_positive": round(r.prob, 4),
-                          "truncated": r.truncated} for r in g.itertuples()}}
+                          "truncated": r.truncated, "no_words": r.no_words} for r in g.itertuples()}}
             print(json.dumps(rec, ensure_ascii=False))
             continue
         shown = text if len(text) <= 60 else text[:60] + f"…（共 {len(text)} 字）"
         print(f"[{i}] {shown}")
         for r in g.itertuples():
-            note = "  (过长，只看了开头部分)" if r.truncated else ""
+            note = ("  (过长，只看了开头部分)" if r.truncated else "") + \
+                   ("  (没有可读的中文词，这个概率不反映内容)" if r.no_words else "")
             print(f"    {r.model:<6} {r.label_name}  P(正面)={r.prob:.3f}{note}")
     return 0
 

@@ -24,6 +24,7 @@ import warnings
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -33,17 +34,20 @@ from torch import nn
 from . import quiet
 from .evaluate import artifacts_dir
 
-with warnings.catch_warnings():  # fastai's imports trip torch/pandas deprecation notices
-    warnings.simplefilter("ignore", DeprecationWarning)
-    from fastai.callback.core import Callback
-    from fastai.callback.schedule import fit_one_cycle, lr_find  # noqa: F401  (patches Learner)
+if TYPE_CHECKING:
     from fastai.data.core import DataLoaders, TfmdDL
     from fastai.learner import Learner
-    from fastai.losses import CrossEntropyLossFlat
-    from fastai.metrics import accuracy
-    from fastai.text.data import SortedDL, pad_input
-    from fastai.torch_core import set_seed
-    import fastai.callback.progress  # noqa: F401  (Learner.no_bar)
+
+
+def _fastai() -> None:
+    """Imports fastai's training side on first use (the functions below then import names from
+    it): it costs ~2 s, and the predictor (``BertPredictor``) never needs it."""
+    with warnings.catch_warnings():  # fastai's imports trip torch/pandas deprecation notices
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import fastai.callback.progress  # noqa: F401  (Learner.no_bar)
+        import fastai.callback.schedule  # noqa: F401  (patches Learner.fit_one_cycle, lr_find)
+        import fastai.text.data  # noqa: F401
+
 
 MODEL_ENV = "BOOK_BERT_MODEL"
 DEFAULT_MODEL = "bert-base-chinese"
@@ -228,6 +232,10 @@ def loader(ids, labels=None, pad_id: int = 0, bs: int = BATCH_SIZE, shuffle: boo
     longest first. With ``pad_to=n`` every text is padded to n tokens and batches are drawn at
     random: the usual fixed-length recipe, kept for the benchmark.
     """
+    _fastai()
+    from fastai.data.core import TfmdDL
+    from fastai.text.data import SortedDL, pad_input
+
     if pad_to is not None:
         ids = [list(x) + [pad_id] * (pad_to - len(x)) for x in ids]
         return TfmdDL(_items(ids, labels), bs=bs, shuffle=shuffle, drop_last=False, num_workers=0)
@@ -248,6 +256,9 @@ def dataloaders(tokenizer, train: pd.DataFrame, valid: pd.DataFrame, bs: int = B
                 max_len: int = MAX_LEN, pad_to: int | None = None, device=None) -> DataLoaders:
     """fastai DataLoaders (train shuffled, valid in length order) from review frames with columns
     ``comment`` and ``sentiment``."""
+    _fastai()
+    from fastai.data.core import DataLoaders
+
     pad = tokenizer.pad_token_id
     tr = loader(encode(tokenizer, train["comment"], max_len), train["sentiment"], pad, bs, True, pad_to)
     va = loader(encode(tokenizer, valid["comment"], max_len), valid["sentiment"], pad, 2 * bs, False, pad_to)
@@ -306,23 +317,28 @@ def param_groups(model: SentimentClassifier) -> list[list[nn.Parameter]]:
     return groups
 
 
-class EpochTimer(Callback):
-    """Wall seconds of each epoch: ``learn.epoch_seconds`` (training + validation) and
-    ``learn.train_seconds`` (the training pass alone)."""
+def _epoch_timer():
+    """A fastai callback that keeps the wall seconds of each epoch: ``learn.epoch_seconds``
+    (training + validation) and ``learn.train_seconds`` (the training pass alone)."""
+    _fastai()
+    from fastai.callback.core import Callback
 
-    order = 0
+    class EpochTimer(Callback):
+        order = 0
 
-    def before_fit(self):
-        self.learn.epoch_seconds, self.learn.train_seconds = [], []
+        def before_fit(self):
+            self.learn.epoch_seconds, self.learn.train_seconds = [], []
 
-    def before_epoch(self):
-        self.t0 = time.perf_counter()
+        def before_epoch(self):
+            self.t0 = time.perf_counter()
 
-    def after_train(self):
-        self.learn.train_seconds.append(time.perf_counter() - self.t0)
+        def after_train(self):
+            self.learn.train_seconds.append(time.perf_counter() - self.t0)
 
-    def after_epoch(self):
-        self.learn.epoch_seconds.append(time.perf_counter() - self.t0)
+        def after_epoch(self):
+            self.learn.epoch_seconds.append(time.perf_counter() - self.t0)
+
+    return EpochTimer()
 
 
 def learner(source: ModelSource, dls: DataLoaders, pooling: str = "mean", seed: int = 0,
@@ -331,12 +347,18 @@ def learner(source: ModelSource, dls: DataLoaders, pooling: str = "mean", seed: 
     validation set, fastai's Adam (decoupled weight decay ``wd``, none on biases and LayerNorms),
     four parameter groups for discriminative learning rates. ``model``: an
     ``AutoModelForSequenceClassification`` to use instead of loading ``source`` (tests)."""
+    _fastai()
+    from fastai.learner import Learner
+    from fastai.losses import CrossEntropyLossFlat
+    from fastai.metrics import accuracy
+    from fastai.torch_core import set_seed
+
     set_seed(seed)
     hf = model if model is not None else load_pretrained(source)
     net = SentimentClassifier(hf, source.tokenizer.pad_token_id, pooling)
     learn = Learner(dls, net, loss_func=CrossEntropyLossFlat(), metrics=accuracy, splitter=param_groups,
                     wd=wd, path=Path(tempfile.gettempdir()), model_dir="book_bert_lr_find",
-                    cbs=EpochTimer())
+                    cbs=_epoch_timer())
     learn.source, learn.pooling, learn.seed = source, pooling, seed
     return learn
 
@@ -383,17 +405,23 @@ def history(learn: Learner) -> pd.DataFrame:
 
 @torch.inference_mode()
 def predict_proba(model: SentimentClassifier, tokenizer, texts, max_len: int = MAX_LEN, bs: int = 64) -> np.ndarray:
-    """P(positive) per text: length-sorted batches, dynamic padding, truncation at ``max_len``."""
+    """P(positive) per text, in input order: batches of similar length (longest first), each
+    right-padded with the pad id only to its own longest text; truncation at ``max_len``.
+    Plain torch, so that prediction does not import fastai."""
     ids = encode(tokenizer, texts, max_len)
-    dl = loader(ids, None, tokenizer.pad_token_id, bs=bs, shuffle=False)
+    order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
+    out = np.empty(len(ids))
     was_training = model.training
     model.eval()
     try:
-        probs = [torch.softmax(model(b[0]), dim=-1)[:, 1] for b in dl]
+        for k in range(0, len(order), bs):
+            idx = order[k:k + bs]
+            batch = torch.full((len(idx), len(ids[idx[0]])), tokenizer.pad_token_id, dtype=torch.long)
+            for row, i in enumerate(idx):
+                batch[row, :len(ids[i])] = torch.tensor(ids[i])
+            out[idx] = torch.softmax(model(batch).float(), dim=-1)[:, 1].numpy()
     finally:
         model.train(was_training)
-    out = np.empty(len(ids))
-    out[np.asarray(dl.get_idxs())] = torch.cat(probs).numpy() if probs else []
     return out
 
 
@@ -417,8 +445,9 @@ def save(learn: Learner, path: Path | None = None, max_len: int = MAX_LEN, **inf
     path = Path(path) if path else artifacts_dir() / "bert"
     path.mkdir(parents=True, exist_ok=True)
     net = learn.model
-    net.hf.save_pretrained(path)
-    learn.source.tokenizer.save_pretrained(path)
+    with _quiet_transformers():  # no "Writing model shards" bar
+        net.hf.save_pretrained(path)
+        learn.source.tokenizer.save_pretrained(path)
     meta = {"pooling": net.pooling, "max_len": int(max_len), "base_model": learn.source.name,
             "base_model_path": learn.source.path, "seed": learn.seed, **info}
     (path / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")

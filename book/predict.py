@@ -73,7 +73,8 @@ def predict(texts, models=None, artifacts: Path | None = None, loaded: dict | No
     """P(positive) and label of each review from each model.
 
     Returns columns review (1-based), text, model, label (0/1), label_name, prob,
-    truncated (the model saw only the beginning of a long review).
+    truncated (the model saw only the beginning of a long review), no_words (the model found
+    no word it reads, e.g. an emoji-only review for the LSTM: its answer says nothing of the content).
     """
     texts = _check_texts(texts)
     loaded = loaded or load_models(models, artifacts)
@@ -81,10 +82,12 @@ def predict(texts, models=None, artifacts: Path | None = None, loaded: dict | No
     for key, model in loaded.items():
         probs = np.asarray(model.predict_proba(texts), dtype=float)
         cut = model.truncated(texts) if hasattr(model, "truncated") else [False] * len(texts)
-        for i, (t, p, c) in enumerate(zip(texts, probs, cut)):
+        empty = model.no_words(texts) if hasattr(model, "no_words") else [False] * len(texts)
+        for i, (t, p, c, e) in enumerate(zip(texts, probs, cut, empty)):
             label = int(p >= 0.5)
             rows.append({"review": i + 1, "text": t, "model": key, "label": label,
-                         "label_name": LABEL_NAMES[label], "prob": float(p), "truncated": bool(c)})
+                         "label_name": LABEL_NAMES[label], "prob": float(p), "truncated": bool(c),
+                         "no_words": bool(e)})
     return pd.DataFrame(rows)
 
 

@@ -250,3 +250,9 @@ def test_split_is_stratified():
         counts = s.class_counts()
         assert counts.loc["test", "正面"] == 25 and counts.loc["test", "负面"] == 15
         assert counts.loc["合计", "合计"] == len(df)
+
+
+def test_source_record_in_data_folder_matches_the_code():
+    """data/README.md is the dataset's source record; it must name the URL and hash the code checks."""
+    record = (data.ROOT / "data" / "README.md").read_text(encoding="utf-8")
+    assert data.DATA_URL in record and data.SHA256 in record

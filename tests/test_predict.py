@@ -103,3 +103,53 @@ def test_cli_json(monkeypatch, capsys):
     lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert [r["models"]["fake"]["label"] for r in lines] == [1, 0]
     assert lines[0]["text"] == "很好吃"
+
+
+# ---------------------------------------------------------------- odd reviews, real (tiny) models
+
+ODD = {"emoji only": "👍👍😋🔥", "10,000 characters": "环境不错菜很好吃" * 1250,
+       "traditional Chinese": "這家餐廳的環境很好，服務也很周到，菜很好吃。"}
+
+
+@pytest.fixture(scope="module")
+def tiny_artifacts(tmp_path_factory, tiny_folder):
+    """Trains and saves one tiny model of each kind, as the build saves the real ones."""
+    import pandas as pd
+
+    from book import baselines, bert, lstm
+    from conftest import TEXTS_NEG, TEXTS_POS
+
+    root = tmp_path_factory.mktemp("artifacts")
+    train = pd.DataFrame({"comment": (TEXTS_POS + TEXTS_NEG) * 2, "sentiment": ([1] * 8 + [0] * 8) * 2})
+    baselines.save_predictor(baselines.tune_grid("tfidf_char_linearsvc", train, grid={"clf__C": [1.0]}),
+                             root / "tfidf.joblib")
+    cfg = lstm.LSTMConfig(embedding_dim=8, hidden_dim=8, num_layers=1, batch_size=8, epochs=2, max_len=50)
+    lstm.fit(train, train, cfg, seed=0, progress=False).predictor.save(root / "lstm")
+    learn = bert.learner(bert.resolve_model(str(tiny_folder)),
+                         bert.dataloaders(bert.resolve_model(str(tiny_folder)).tokenizer, train, train, bs=8))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("BOOK_QUIET", "1")
+        bert.fit(learn, 1, 1e-3)
+    bert.save(learn, root / "bert", max_len=32)
+    return root
+
+
+def test_odd_reviews_get_an_answer_from_every_model(tiny_artifacts):
+    df = P.predict(list(ODD.values()), artifacts=tiny_artifacts)
+    assert sorted(df["model"].unique()) == ["bert", "lstm", "tfidf"] and len(df) == 3 * len(ODD)
+    assert df["prob"].between(0, 1).all() and df["label"].isin([0, 1]).all()
+    cut = df.set_index(["review", "model"])["truncated"]
+    assert cut[(2, "lstm")] and cut[(2, "bert")]          # the long review: cut, and said so
+    assert not cut[(1, "bert")] and not cut[(3, "lstm")]
+    no_words = df.set_index(["review", "model"])["no_words"]
+    assert no_words[(1, "lstm")] and not no_words[(3, "lstm")]  # emoji only: no Chinese word to read
+
+
+def test_cli_says_when_a_review_was_cut(tiny_artifacts, capsys):
+    assert main(["predict", "--artifacts", str(tiny_artifacts), *ODD.values()]) == 0
+    out = capsys.readouterr().out
+    assert out.count("只看了开头部分") == 2 and "共 10000 字" in out
+    assert "没有可读的中文词" in out
+    assert main(["predict", "--artifacts", str(tiny_artifacts), "--json", "--model", "bert", ODD["emoji only"]]) == 0
+    rec = json.loads(capsys.readouterr().out)
+    assert set(rec["models"]) == {"bert"} and 0 <= rec["models"]["bert"]["prob_positive"] <= 1
