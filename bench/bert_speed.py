@@ -49,7 +49,7 @@ def main(argv=None) -> int:
     ap.add_argument("--limit", type=int, help="train on this many training reviews (stratified subset)")
     ap.add_argument("--max-len", type=int, default=128, help="tokens per review, special tokens included (128)")
     ap.add_argument("--bs", type=int, default=bert.BATCH_SIZE)
-    ap.add_argument("--lr", type=float, default=1e-4)
+    ap.add_argument("--lr", type=float, default=bert.LR)
     ap.add_argument("--pooling", default="mean", choices=bert.POOLINGS)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)

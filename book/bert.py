@@ -5,7 +5,7 @@ token attributions, and the saved predictor.
     src = resolve_model()                       # argument > $BOOK_BERT_MODEL > bert-base-chinese
     dls = dataloaders(src.tokenizer, splits.train, splits.valid)
     learn = learner(src, dls, pooling="mean")
-    learn.fit_one_cycle(3, 1e-4)
+    learn.fit_one_cycle(4, 5e-5)
 
 Which model runs is a parameter: a local folder (used as is) or a Hugging Face id (loaded by
 transformers, which honours ``HF_ENDPOINT`` and ``HF_HUB_OFFLINE``). When it cannot be had,
@@ -54,10 +54,12 @@ DEFAULT_MODEL = "bert-base-chinese"
 MAX_LEN = 256          # tokens, special tokens included; longer reviews are truncated
 BATCH_SIZE = 16
 POOLINGS = ("mean", "cls")
-# The chapter's training recipe, chosen on the validation split (never on test).
+# The chapter's training recipe, chosen on the validation split (never on test): against
+# 1e-4 for 3 epochs and discriminative rates slice(1e-5, 1e-4) for 4, 5e-5 for 4 epochs gave the
+# best validation accuracy (0.870 against 0.855 and 0.850, one seed each, measured in development).
 POOLING = "mean"
-LR = 1e-4              # peak learning rate of fit_one_cycle, the same for every layer
-EPOCHS = 3
+LR = 5e-5              # peak learning rate of fit_one_cycle, the same for every layer
+EPOCHS = 4
 LR_FIND_ITERS = 30     # batches the learning-rate finder runs
 META_FILE = "book_bert.json"
 BUILD_HINT = "run `make book` to train and save it"

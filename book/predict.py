@@ -65,7 +65,12 @@ def load_models(models=None, artifacts: Path | None = None) -> dict:
         module, artifact = MODELS[key]
         if key not in have:
             raise PredictError(f"no trained {key} model in {root / artifact}: {BUILD_HINT}")
-        out[key] = importlib.import_module(module).load_predictor(root / artifact)
+        try:
+            out[key] = importlib.import_module(module).load_predictor(root / artifact)
+        except Exception as e:  # a half-written or foreign artifact: say which, not a traceback
+            why = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise PredictError(f"cannot load the trained {key} model from {root / artifact} ({why}): "
+                               f"{BUILD_HINT}") from None
     return out
 
 

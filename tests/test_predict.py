@@ -33,6 +33,18 @@ def test_missing_requested_model(tmp_path):
         P.load_models(["bert"], artifacts=tmp_path)
 
 
+@pytest.mark.parametrize("key, make", [
+    ("tfidf", lambda root: (root / "tfidf.joblib").write_bytes(b"not a pickle")),
+    ("bert", lambda root: (root / "bert").mkdir()),
+    ("lstm", lambda root: (root / "lstm").mkdir()),
+])
+def test_broken_artifact_is_one_clear_error(tmp_path, key, make):
+    """A half-written or foreign artifact: a PredictError naming the model and the command, no traceback."""
+    make(tmp_path)
+    with pytest.raises(P.PredictError, match=rf"cannot load the trained {key} model from .*make book"):
+        P.load_models([key], artifacts=tmp_path)
+
+
 def test_unknown_model(tmp_path):
     with pytest.raises(P.PredictError, match="unknown model 'svm'"):
         P.load_models(["svm"], artifacts=tmp_path)
