@@ -55,14 +55,15 @@ def _check_sha(path: Path, expected: str, origin: str) -> None:
         )
 
 
-def _copy_verified(src: Path, dest: Path, expected: str, origin: str) -> Path:
-    """Copy src to dest through a temporary file, keeping it only if the hash matches."""
+def _write_verified(dest: Path, expected: str, origin: str, fill) -> Path:
+    """``fill(f)`` writes the file into a temporary file beside ``dest``; it becomes ``dest``
+    only if its sha256 matches, so a partial or wrong copy is never left in the cache."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=dest.parent, suffix=".part")
-    os.close(fd)
     tmp = Path(tmp)
     try:
-        shutil.copyfile(src, tmp)
+        with os.fdopen(fd, "wb") as f:
+            fill(f)
         _check_sha(tmp, expected, origin)
         tmp.replace(dest)
     finally:
@@ -70,19 +71,18 @@ def _copy_verified(src: Path, dest: Path, expected: str, origin: str) -> Path:
     return dest
 
 
+def _copy_verified(src: Path, dest: Path, expected: str, origin: str) -> Path:
+    def fill(f):
+        with open(src, "rb") as s:
+            shutil.copyfileobj(s, f)
+    return _write_verified(dest, expected, origin, fill)
+
+
 def _download(url: str, dest: Path, expected: str, timeout: float = 30) -> Path:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, suffix=".part")
-    os.close(fd)
-    tmp = Path(tmp)
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as r, open(tmp, "wb") as f:
+    def fill(f):
+        with urllib.request.urlopen(url, timeout=timeout) as r:
             shutil.copyfileobj(r, f)
-        _check_sha(tmp, expected, url)
-        tmp.replace(dest)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return dest
+    return _write_verified(dest, expected, url, fill)
 
 
 def fetch_dataset(url: str = DATA_URL, sha256: str = SHA256, filename: str = FILENAME) -> Path:
