@@ -16,3 +16,9 @@ _warnings.filterwarnings("ignore", message="IProgress not found", module="tqdm")
 def quiet() -> bool:
     """True inside `make book` (BOOK_QUIET=1): no progress bars, no logs in the rendered pages."""
     return _os.environ.get("BOOK_QUIET") == "1"
+
+
+def first_line(e: Exception) -> str:
+    """The first line of an exception's message (its type name when it has none), for one-line errors."""
+    text = str(e).strip()
+    return text.splitlines()[0].rstrip(".") if text else type(e).__name__

@@ -31,7 +31,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from . import quiet
+from . import first_line, quiet
 from .evaluate import artifacts_dir
 
 if TYPE_CHECKING:
@@ -132,11 +132,6 @@ def _looks_like_path(name: str) -> bool:
     return name.startswith(("/", ".", "~")) or name.count("/") > 1 or "\\" in name
 
 
-def _first_line(e: Exception) -> str:
-    text = str(e).strip()
-    return text.splitlines()[0].rstrip(".") if text else type(e).__name__
-
-
 def _unavailable(name: str, origin: str, why: str) -> BertModelError:
     return BertModelError(
         f"cannot load the BERT model {name!r} (from {origin}): {why}. "
@@ -175,7 +170,7 @@ def resolve_model(name: str | None = None) -> ModelSource:
                 path = str(Path(cached_file(name, "config.json")).parent)
             tokenizer = AutoTokenizer.from_pretrained(path if local else name)
     except (OSError, ValueError) as e:
-        raise _unavailable(name, origin, _first_line(e)) from None
+        raise _unavailable(name, origin, first_line(e)) from None
     return ModelSource(name=name, origin=origin, local=local, path=path, tokenizer=tokenizer)
 
 
@@ -189,7 +184,7 @@ def load_pretrained(source: ModelSource, num_labels: int = 2):
             return AutoModelForSequenceClassification.from_pretrained(
                 source.path if source.local else source.name, num_labels=num_labels)
     except (OSError, ValueError) as e:
-        raise _unavailable(source.name, source.origin, _first_line(e)) from None
+        raise _unavailable(source.name, source.origin, first_line(e)) from None
 
 
 # ---------------------------------------------------------------- inputs
@@ -218,13 +213,11 @@ def n_tokens(tokenizer, texts) -> np.ndarray:
         return np.array([len(ids) for ids in tokenizer(list(texts))["input_ids"]])
 
 
-def _items(ids, labels=None) -> list[tuple]:
-    if labels is None:
-        return [(torch.tensor(x),) for x in ids]
+def _items(ids, labels) -> list[tuple]:
     return [(torch.tensor(x), int(y)) for x, y in zip(ids, labels)]
 
 
-def loader(ids, labels=None, pad_id: int = 0, bs: int = BATCH_SIZE, shuffle: bool = False,
+def loader(ids, labels, pad_id: int = 0, bs: int = BATCH_SIZE, shuffle: bool = False,
            pad_to: int | None = None) -> TfmdDL:
     """A fastai DataLoader over token-id lists.
 

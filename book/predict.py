@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import first_line
 from .evaluate import LABEL_NAMES, artifacts_dir
 
 # model key → (module, artifact that must exist). Modules are imported only when used,
@@ -68,8 +69,7 @@ def load_models(models=None, artifacts: Path | None = None) -> dict:
         try:
             out[key] = importlib.import_module(module).load_predictor(root / artifact)
         except Exception as e:  # a half-written or foreign artifact: say which, not a traceback
-            why = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            raise PredictError(f"cannot load the trained {key} model from {root / artifact} ({why}): "
+            raise PredictError(f"cannot load the trained {key} model from {root / artifact} ({first_line(e)}): "
                                f"{BUILD_HINT}") from None
     return out
 
