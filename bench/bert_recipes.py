@@ -66,9 +66,7 @@ def main(argv=None) -> int:
 
     source = bert.resolve_model(args.model)
     splits = data.load_splits()
-    train_df = splits.train
-    if args.limit and args.limit < len(train_df):
-        train_df = train_df.groupby("sentiment", group_keys=False).sample(frac=args.limit / len(train_df), random_state=0)
+    train_df = data.stratified_subset(splits.train, args.limit)
     texts, y = splits.valid["comment"], splits.valid["sentiment"].to_numpy()
     print(f"model: {source.name}; {args.epochs} epochs, lr {args.lr}, seeds {args.seeds}, "
           f"{len(train_df)} training reviews, torch threads {torch.get_num_threads()}; validation accuracy on {len(y)} reviews")

@@ -57,9 +57,7 @@ def main(argv=None) -> int:
 
     source = bert.resolve_model(args.model)
     splits = data.load_splits()
-    train = splits.train
-    if args.limit and args.limit < len(train):
-        train = train.groupby("sentiment", group_keys=False).sample(frac=args.limit / len(train), random_state=0)
+    train = data.stratified_subset(splits.train, args.limit)
     print(f"model: {source.name} ({source.path})")
     print(f"train {len(train)} reviews, test {len(splits.test)}, max_len {args.max_len}, batch {args.bs}, "
           f"lr {args.lr}, {args.pooling} pooling, seed {args.seed}, torch threads {torch.get_num_threads()}")

@@ -195,6 +195,14 @@ def load_splits(seed: int = SEED) -> Splits:
     return make_splits(load_reviews(), seed=seed)
 
 
+def stratified_subset(df: pd.DataFrame, n: int | None, seed: int = 0) -> pd.DataFrame:
+    """About ``n`` rows of ``df`` with the class shares kept (for quick runs on a subset);
+    ``df`` itself when ``n`` is None or not smaller than it."""
+    if not n or n >= len(df):
+        return df
+    return df.groupby("sentiment", group_keys=False).sample(frac=n / len(df), random_state=seed)
+
+
 def facts(df: pd.DataFrame, splits: Splits, path: Path | None = None) -> dict:
     """The dataset facts recorded in metrics.json: rows, class counts, sha256 of the file,
     split sizes per class, the split seed, and the test split's review ids."""

@@ -252,6 +252,15 @@ def test_split_is_stratified():
         assert counts.loc["合计", "合计"] == len(df)
 
 
+def test_stratified_subset_keeps_class_shares():
+    df = made_up(n_pos=150, n_neg=90)  # 62.5% positive
+    sub = data.stratified_subset(df, 80, seed=3)
+    assert len(sub) == 80 and sub["sentiment"].mean() == pytest.approx(0.625)
+    assert set(sub.index) <= set(df.index) and sub.index.is_unique
+    assert sub.index.equals(data.stratified_subset(df, 80, seed=3).index)
+    assert data.stratified_subset(df, None) is df and data.stratified_subset(df, len(df)) is df
+
+
 def test_source_record_in_data_folder_matches_the_code():
     """data/README.md is the dataset's source record; it must name the URL and hash the code checks."""
     record = (data.ROOT / "data" / "README.md").read_text(encoding="utf-8")
