@@ -13,19 +13,25 @@ export DIANPING_DATA_MIRROR BOOK_BERT_MODEL
 
 STAMP := $(VENV)/.book-setup
 
-.PHONY: setup book test test-html clean help
+.PHONY: setup book test lint test-html lab clean help
 help:
 	@echo "make book       set up (first time) and build the book into _build/html (FRESH=1: rebuild from scratch)"
-	@echo "make test       set up (first time) and run the tests"
+	@echo "make test       set up (first time), lint (ruff) and run the tests"
 	@echo "make test-html  check the built HTML in headless Chromium"
+	@echo "make lab        open the chapters as notebooks in JupyterLab (same variables as make book)"
 
 setup: $(STAMP)
 $(STAMP): requirements.lock pyproject.toml tools/setup.sh
 	bash tools/setup.sh
 	touch $@
 
+# tools/book_key.py: when book/*.py, requirements.lock, _config.yml, BOOK_BERT_MODEL,
+# DIANPING_DATA_MIRROR, BOOK_DEVICE, BOOK_PRECISION or BOOK_ARTIFACTS changed since the last
+# build, the execution cache, _build/html and artifacts/ are deleted first, so every chapter
+# executes (and each page's executed notebook, offered for download, comes from this build).
 book: $(STAMP)
 	@if [ "$(FRESH)" = 1 ]; then rm -rf _build artifacts; fi
+	@$(PY) tools/book_key.py refresh
 	@start=$$(date +%s); \
 	BOOK_QUIET=1 $(VENV)/bin/jupyter-book build . -W -n --keep-going; rc=$$?; \
 	if [ $$rc = 0 ]; then \
@@ -33,11 +39,18 @@ book: $(STAMP)
 	  echo "book: open _build/html/index.html"; \
 	fi; exit $$rc
 
-test: $(STAMP)
+test: lint
 	$(PY) -m pytest -q -m "not browser"
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check book tests bench tools _ext
 
 test-html: $(STAMP)
 	$(PY) -m pytest -q -m browser
+
+# JupyterLab on the chapters: double-clicking a chapter opens it as a notebook (jupytext).
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(if $(filter 0,$(shell id -u)),--allow-root)
 
 clean:
 	rm -rf _build artifacts

@@ -49,7 +49,7 @@ def train(variant: str, seed: int, source, train_df, splits, args):
     elif variant == "llrd":
         lr = np.array([args.lr * 10 * 0.7 ** k for k in (3, 2, 1, 0)])   # embeddings … head
     t = time.perf_counter()
-    bert.fit(learn, args.epochs, lr)
+    bert.train_model(learn, args.epochs, lr)
     return learn, time.perf_counter() - t
 
 

@@ -1,68 +1,144 @@
-"""How fast the predictor answers, on the models the build saved (artifacts/), in one run:
+"""How fast the predictor answers: the ONNX path (book.predict, no torch) against the torch path
+(book.baselines / book.lstm / book.bert ``load_predictor``, what the predictor used before),
+side by side in one run, on the models the build saved (artifacts/):
 
-  single   `python -m book predict "<the mixed-sentiment review>"` as a fresh process, every
-           model (start-up, imports and loading included: what a user waits for)
-  batch    book.predict.predict on --n reviews of the dataset, every model, models already
-           loaded (and per model), in reviews/s
+  cold     one review as a fresh process, per model and all three: ``python -m book predict``
+           against a script that loads the torch predictors (start-up, imports, loading included:
+           what a user waits for); median of --repeat runs
+  file     --n reviews as a fresh process, all models (``--file F --summary`` against the torch script)
+  batch    --n reviews of the dataset with the models already loaded, per model and all together
 
-The issue's targets: single under 2 s, a batch of 1000 under 60 s for all models together.
+Targets: one review under 2 s, 1000 reviews under 10 s (all three models).
 
-    .venv/bin/python bench/predict_speed.py            # after `make book`
+    .venv/bin/python bench/predict_speed.py                   # after `make book`
+    .venv/bin/python bench/predict_speed.py --export          # artifacts without model.onnx: exports into a temp copy
     .venv/bin/python bench/predict_speed.py --n 200 --repeat 1
 """
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from book import data, predict  # noqa: E402
+from book import predict  # noqa: E402
 
 MIXED = "这家的环境不差，但是菜不怎么好吃。"
+# The torch path as a fresh process: what `python -m book predict` did before book.export.
+TORCH_SCRIPT = """
+import sys
+from pathlib import Path
+import importlib
+root, models, src = Path(sys.argv[1]), sys.argv[2].split(","), sys.argv[3]
+texts = [l for l in Path(src).read_text(encoding="utf-8").splitlines() if l.strip()] if src.endswith(".txt") else [src]
+where = {"tfidf": ("book.baselines", "tfidf.joblib"), "lstm": ("book.lstm", "lstm"), "bert": ("book.bert", "bert")}
+for m in models:
+    mod, f = where[m]
+    p = importlib.import_module(mod).load_predictor(root / f).predict_proba(texts)
+    print(m, len(p), float(p[0]))
+"""
+
+
+def run(cmd: list[str]) -> float:
+    t = time.perf_counter()
+    subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - t
+
+
+def median_run(cmd: list[str], repeat: int) -> float:
+    return statistics.median(run(cmd) for _ in range(repeat))
+
+
+def onnx_cmd(root: Path, models: list[str], *args: str) -> list[str]:
+    return [sys.executable, "-m", "book", "predict", "--artifacts", str(root),
+            *[a for m in models for a in ("--model", m)], *args]
+
+
+def torch_cmd(root: Path, models: list[str], src: str) -> list[str]:
+    return [sys.executable, "-c", TORCH_SCRIPT, str(root), ",".join(models), src]
+
+
+def prepared(root: Path, export: bool) -> Path:
+    """``root`` if its LSTM and BERT have model.onnx; with ``export``, a temp copy where book.export
+    writes them (artifacts/ itself is never written)."""
+    missing = [k for k in ("lstm", "bert") if (root / k).is_dir() and not (root / k / predict.ONNX_FILE).is_file()]
+    if not missing:
+        return root
+    if not export:
+        raise SystemExit(f"error: no {predict.ONNX_FILE} in {', '.join(str(root / k) for k in missing)}: "
+                         "rerun with --export (exports into a temporary copy) or rebuild")
+    from book import export as E
+
+    tmp = Path(tempfile.mkdtemp(prefix="predict_speed_"))
+    for k in predict.MODELS.values():
+        if (root / k).is_dir():
+            shutil.copytree(root / k, tmp / k)
+        elif (root / k).is_file():
+            shutil.copy2(root / k, tmp / k)
+    for k in missing:
+        t = time.perf_counter()
+        getattr(E, f"export_{k}")(tmp / k)
+        print(f"exported {k} to ONNX in {time.perf_counter() - t:.1f} s ({tmp / k / predict.ONNX_FILE})")
+    return tmp
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=1000, help="reviews in the batch (default 1000)")
-    ap.add_argument("--repeat", type=int, default=3, help="runs of the single-review command (median shown)")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each single-review command (median shown)")
+    ap.add_argument("--artifacts", help="folder of trained models (default: artifacts/ or $BOOK_ARTIFACTS)")
+    ap.add_argument("--export", action="store_true", help="export missing model.onnx files into a temp copy")
     args = ap.parse_args()
 
-    try:
-        loaded = predict.load_models()
-    except predict.PredictError as e:
-        print(f"error: {e}", file=sys.stderr)
+    root = prepared(predict.artifacts_dir(args.artifacts), args.export)
+    models = predict.available_models(root)
+    if not models:
+        print(f"error: no trained models in {root}: {predict.BUILD_HINT}", file=sys.stderr)
         return 2
-    models = list(loaded)
-
-    single = []
-    for _ in range(args.repeat):
-        t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "book", "predict", MIXED], cwd=ROOT, check=True,
-                       stdout=subprocess.DEVNULL)
-        single.append(time.perf_counter() - t)
+    from book import data, text
 
     reviews = data.load_reviews()["comment"].tolist()
     texts = (reviews * (args.n // len(reviews) + 1))[:args.n]
-    per_model = {}
-    for key, model in loaded.items():
-        t = time.perf_counter()
-        predict.predict(texts, loaded={key: model})
-        per_model[key] = time.perf_counter() - t
-    t = time.perf_counter()
-    predict.predict(texts, loaded=loaded)
-    together = time.perf_counter() - t
+    src = Path(tempfile.mkdtemp(prefix="predict_speed_")) / "reviews.txt"
+    src.write_text("\n".join(t.replace("\n", " ") for t in texts), encoding="utf-8")
 
-    print(f"models: {', '.join(models)}")
-    print(f"single review, fresh process: {statistics.median(single):.2f} s (median of {args.repeat}; target < 2 s)")
-    for key, s in per_model.items():
-        print(f"batch of {args.n}, {key:<5}: {s:6.2f} s  ({args.n / s:7.0f} reviews/s)")
-    print(f"batch of {args.n}, all models: {together:.2f} s (target < 60 s for 1000)")
+    rows = []  # (what, onnx seconds, torch seconds)
+    for ms in [[m] for m in models] + ([models] if len(models) > 1 else []):
+        rows.append((f"cold, 1 review, {'+'.join(ms)}",
+                     median_run(onnx_cmd(root, ms, MIXED), args.repeat),
+                     median_run(torch_cmd(root, ms, MIXED), args.repeat)))
+    rows.append((f"cold, {args.n} reviews (file), {'+'.join(models)}",
+                 run(onnx_cmd(root, models, "--file", str(src), "--summary")), run(torch_cmd(root, models, str(src)))))
+
+    from importlib import import_module
+    where = {"tfidf": ("book.baselines", "tfidf.joblib"), "lstm": ("book.lstm", "lstm"), "bert": ("book.bert", "bert")}
+    fast = predict.load_models(models, root)
+    slow = {m: import_module(where[m][0]).load_predictor(root / where[m][1]) for m in models}
+
+    def timed(loaded: dict, ms: list[str]) -> float:
+        text._cut.cache_clear()            # jieba's per-chunk and per-review caches: each path
+        text._segment_one.cache_clear()    # segments the reviews itself, as a fresh process would
+        t = time.perf_counter()
+        for m in ms:
+            loaded[m].predict_proba(texts)
+        return time.perf_counter() - t
+
+    for ms in [[m] for m in models] + ([models] if len(models) > 1 else []):
+        rows.append((f"loaded, {args.n} reviews, {'+'.join(ms)}", timed(fast, ms), timed(slow, ms)))
+
+    print(f"models: {', '.join(models)} ({root}); {os.cpu_count()} CPUs; cold = median of {args.repeat}")
+    print(f"{'':<42} {'onnx':>8} {'torch':>8} {'torch/onnx':>11}")
+    for what, a, b in rows:
+        print(f"{what:<42} {a:7.2f}s {b:7.2f}s {b / a:10.1f}x")
+    print("targets: 1 review (all models, cold) <= 2 s; 1000 reviews (all models) <= 10 s")
     return 0
 
 

@@ -18,7 +18,6 @@ import math
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import joblib
@@ -38,6 +37,7 @@ from sklearn.svm import SVC, LinearSVC
 
 from . import evaluate, text
 from .data import SEED
+from .predict import BUILD_HINT
 
 MAXLEN = 100  # the original's sequence length
 CV_FOLDS = 5
@@ -53,16 +53,9 @@ ORIGINAL_REPORTED = {"tfidf_original_style": 0.56, "nb_hyperopt": 0.59, "knn_hyp
 # ---------------------------------------------------------------- words
 
 
-@lru_cache(maxsize=1 << 16)
-def _segment_one(review: str) -> str:
-    return " ".join(text.tokenize(review))
-
-
-def segment(texts) -> list[str]:
-    """Each review as its jieba words joined by spaces (cached per review text)."""
-    if isinstance(texts, str):
-        raise TypeError("segment() takes a list of reviews, not one string")
-    return [_segment_one(t) for t in texts]
+# segment lives in book.text, so that a pickled pipeline (artifacts/tfidf.joblib) references
+# book.text.segment and unpickling it does not import this module (hyperopt and more).
+from .text import segment  # noqa: E402
 
 
 def segmenter() -> FunctionTransformer:
@@ -414,7 +407,7 @@ def save_predictor(baseline: Baseline, path: str | Path | None = None) -> Path:
 def load_predictor(path: str | Path | None = None) -> TfidfPredictor:
     path = Path(path) if path is not None else evaluate.artifacts_dir() / PREDICTOR_FILE
     if not path.is_file():
-        raise FileNotFoundError(f"no trained TF-IDF model at {path}: run `make book` to build it")
+        raise FileNotFoundError(f"no trained TF-IDF model at {path}: {BUILD_HINT}")
     saved = joblib.load(path)
     if not isinstance(saved, dict) or not {"name", "model"} <= set(saved):
         raise ValueError(f"{path} is not a TF-IDF model saved by book.baselines.save_predictor")

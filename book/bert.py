@@ -11,6 +11,13 @@ Which model runs is a parameter: a local folder (used as is) or a Hugging Face i
 transformers, which honours ``HF_ENDPOINT`` and ``HF_HUB_OFFLINE``). When it cannot be had,
 ``BertModelError`` says which model was tried and which variables to set; there is no fallback
 to random weights.
+
+Device and precision follow the reader's hardware (book/device.py): the loaders, the model and
+prediction run on ``device.device()`` ($BOOK_DEVICE), and the model's forward pass runs under
+bfloat16 autocast when ``device.precision()`` ($BOOK_PRECISION; auto = bf16 where the hardware
+computes it natively) is "bf16" — in training, validation, the learning-rate finder and
+prediction alike (``SentimentClassifier.precision``). The weights themselves stay fp32 and are
+saved in fp32. Integrated gradients run in fp32 (see :func:`integrated_gradients`).
 """
 from __future__ import annotations
 
@@ -31,8 +38,10 @@ import pandas as pd
 import torch
 from torch import nn
 
+from . import device as _device
 from . import first_line, quiet
 from .evaluate import artifacts_dir
+from .predict import BUILD_HINT
 
 if TYPE_CHECKING:
     from fastai.data.core import DataLoaders, TfmdDL
@@ -64,7 +73,6 @@ LR = 5e-5              # peak learning rate of fit_one_cycle, the same for every
 EPOCHS = 4
 LR_FIND_ITERS = 30     # batches the learning-rate finder runs
 META_FILE = "book_bert.json"
-BUILD_HINT = "run `make book` to train and save it"
 
 
 class BertModelError(RuntimeError):
@@ -252,14 +260,15 @@ def padding_share(dl, pad_id: int) -> float:
 def dataloaders(tokenizer, train: pd.DataFrame, valid: pd.DataFrame, bs: int = BATCH_SIZE,
                 max_len: int = MAX_LEN, pad_to: int | None = None, device=None) -> DataLoaders:
     """fastai DataLoaders (train shuffled, valid in length order) from review frames with columns
-    ``comment`` and ``sentiment``."""
+    ``comment`` and ``sentiment``, delivering batches on ``device`` (default
+    ``book.device.device()``)."""
     _fastai()
     from fastai.data.core import DataLoaders
 
     pad = tokenizer.pad_token_id
     tr = loader(encode(tokenizer, train["comment"], max_len), train["sentiment"], pad, bs, True, pad_to)
     va = loader(encode(tokenizer, valid["comment"], max_len), valid["sentiment"], pad, 2 * bs, False, pad_to)
-    return DataLoaders(tr, va, device=device or torch.device("cpu"))
+    return DataLoaders(tr, va, device=torch.device(device) if device is not None else _device.device())
 
 
 # ---------------------------------------------------------------- the model
@@ -273,9 +282,13 @@ class SentimentClassifier(nn.Module):
     pooling="mean": the masked mean of the encoder's last hidden states → the same dropout and
     classifier (E5 was pretrained to use mean-pooled sentence vectors). Both keep every weight
     inside the HF model, so ``save_pretrained`` stores the whole classifier.
+
+    precision="bf16": the forward pass runs under ``torch.autocast(..., dtype=torch.bfloat16)``
+    on the inputs' device (the weights stay fp32; autocast casts them per operation); "fp32":
+    no autocast. The logits come out as fp32 either way, so the loss is computed in fp32.
     """
 
-    def __init__(self, hf_model, pad_id: int, pooling: str = "mean"):
+    def __init__(self, hf_model, pad_id: int, pooling: str = "mean", precision: str = "fp32"):
         super().__init__()
         if pooling not in POOLINGS:
             raise ValueError(f"pooling is {pooling!r}; choose from {', '.join(POOLINGS)}")
@@ -283,11 +296,18 @@ class SentimentClassifier(nn.Module):
                                       and hasattr(hf_model, "dropout")):
             raise ValueError(f"mean pooling needs a BERT-style classifier (a Linear `classifier` and a `dropout`); "
                              f"{type(hf_model).__name__} has none: use pooling='cls'")
-        self.hf, self.pad_id, self.pooling = hf_model, int(pad_id), pooling
+        if precision not in ("fp32", "bf16"):
+            raise ValueError(f"precision is {precision!r}; choose from fp32, bf16")
+        self.hf, self.pad_id, self.pooling, self.precision = hf_model, int(pad_id), pooling, precision
 
     def forward(self, input_ids=None, inputs_embeds=None, attention_mask=None):
         if attention_mask is None:
             attention_mask = (input_ids != self.pad_id).long()
+        x = input_ids if input_ids is not None else inputs_embeds
+        with _device.autocast(x.device, self.precision):
+            return self._logits(input_ids, inputs_embeds, attention_mask).float()
+
+    def _logits(self, input_ids, inputs_embeds, attention_mask):
         kw = dict(input_ids=input_ids, inputs_embeds=inputs_embeds, attention_mask=attention_mask)
         if self.pooling == "cls":
             return self.hf(**kw).logits
@@ -339,11 +359,14 @@ def _epoch_timer():
 
 
 def learner(source: ModelSource, dls: DataLoaders, pooling: str = "mean", seed: int = 0,
-            wd: float = 0.01, model=None) -> Learner:
+            wd: float = 0.01, model=None, precision: str | None = None) -> Learner:
     """A fastai Learner: the pretrained encoder with a new head, cross-entropy loss, accuracy on the
     validation set, fastai's Adam (decoupled weight decay ``wd``, none on biases and LayerNorms),
     four parameter groups for discriminative learning rates. ``model``: an
-    ``AutoModelForSequenceClassification`` to use instead of loading ``source`` (tests)."""
+    ``AutoModelForSequenceClassification`` to use instead of loading ``source`` (tests).
+    The model is put on ``dls.device``; ``precision`` ("fp32" or "bf16", default
+    ``book.device.precision(dls.device)``) is the precision its forward pass trains and predicts
+    in (``learn.precision``)."""
     _fastai()
     from fastai.learner import Learner
     from fastai.losses import CrossEntropyLossFlat
@@ -352,11 +375,12 @@ def learner(source: ModelSource, dls: DataLoaders, pooling: str = "mean", seed: 
 
     set_seed(seed)
     hf = model if model is not None else load_pretrained(source)
-    net = SentimentClassifier(hf, source.tokenizer.pad_token_id, pooling)
+    precision = precision or _device.precision(dls.device)
+    net = SentimentClassifier(hf, source.tokenizer.pad_token_id, pooling, precision).to(dls.device)
     learn = Learner(dls, net, loss_func=CrossEntropyLossFlat(), metrics=accuracy, splitter=param_groups,
                     wd=wd, path=Path(tempfile.gettempdir()), model_dir="book_bert_lr_find",
                     cbs=_epoch_timer())
-    learn.source, learn.pooling, learn.seed = source, pooling, seed
+    learn.source, learn.pooling, learn.seed, learn.precision = source, pooling, seed, precision
     return learn
 
 
@@ -377,11 +401,16 @@ def find_lr(learn: Learner, num_it: int = 40, start_lr: float = 1e-6, end_lr: fl
         return learn.lr_find(start_lr=start_lr, end_lr=end_lr, num_it=num_it, show_plot=True)
 
 
-def fit(learn: Learner, epochs: int, lr) -> pd.DataFrame:
-    """``fit_one_cycle`` quietly, then the recorder's table."""
+def train_model(learn: Learner, epochs: int, lr) -> pd.DataFrame:
+    """``fit_one_cycle`` quietly, then the recorder's table (one row per epoch). The same verb and
+    return as ``book.lstm.train_model`` (train a built model, get its history);
+    ``book.lstm.fit`` goes from data to a predictor."""
     with _silent(learn):
         learn.fit_one_cycle(epochs, lr)
     return history(learn)
+
+
+fit = train_model  # the former name, still called by chapters/03c_bert.md, bench/ and tests/test_predict.py
 
 
 def history(learn: Learner) -> pd.DataFrame:
@@ -404,10 +433,12 @@ def history(learn: Learner) -> pd.DataFrame:
 def predict_proba(model: SentimentClassifier, tokenizer, texts, max_len: int = MAX_LEN, bs: int = 64) -> np.ndarray:
     """P(positive) per text, in input order: batches of similar length (longest first), each
     right-padded with the pad id only to its own longest text; truncation at ``max_len``.
+    Runs on the model's device in the model's precision (``model.precision``).
     Plain torch, so that prediction does not import fastai."""
     ids = encode(tokenizer, texts, max_len)
     order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
     out = np.empty(len(ids))
+    dev = next(model.parameters()).device
     was_training = model.training
     model.eval()
     try:
@@ -416,7 +447,7 @@ def predict_proba(model: SentimentClassifier, tokenizer, texts, max_len: int = M
             batch = torch.full((len(idx), len(ids[idx[0]])), tokenizer.pad_token_id, dtype=torch.long)
             for row, i in enumerate(idx):
                 batch[row, :len(ids[i])] = torch.tensor(ids[i])
-            out[idx] = torch.softmax(model(batch).float(), dim=-1)[:, 1].numpy()
+            out[idx] = torch.softmax(model(batch.to(dev)).float(), dim=-1)[:, 1].cpu().numpy()
     finally:
         model.train(was_training)
     return out
@@ -425,7 +456,8 @@ def predict_proba(model: SentimentClassifier, tokenizer, texts, max_len: int = M
 def evaluate_on_test(learn: Learner, splits, name: str = "bert", seconds: float | None = None,
                      max_len: int = MAX_LEN, **params) -> dict:
     """Score the fine-tuned model once on the common test split via ``book.evaluate.evaluate``
-    (recorded in metrics.json with the model that actually ran)."""
+    (recorded in metrics.json with the model that actually ran, and the device and precision it
+    ran in)."""
     from .evaluate import evaluate
 
     test = splits.test
@@ -433,29 +465,37 @@ def evaluate_on_test(learn: Learner, splits, name: str = "bert", seconds: float 
     return evaluate(name, test["sentiment"].to_numpy(), (prob >= 0.5).astype(int), prob=prob,
                     review_ids=test.index, seconds=seconds, family="bert", model_id=learn.source.name,
                     model_path=learn.source.path, model_origin=learn.source.origin, pooling=learn.model.pooling,
-                    max_len=max_len, batch_size=learn.dls.train.bs, seed=learn.seed, **params)
+                    max_len=max_len, batch_size=learn.dls.train.bs, seed=learn.seed,
+                    device=next(learn.model.parameters()).device.type, precision=learn.model.precision, **params)
 
 
 def save(learn: Learner, path: Path | None = None, max_len: int = MAX_LEN, **info) -> Path:
-    """The fine-tuned model and tokenizer (``save_pretrained``) plus book_bert.json
-    (pooling, max_len, the pretrained model that was fine-tuned, anything in ``info``)."""
+    """The fine-tuned model and tokenizer (``save_pretrained``, fp32 weights whatever the
+    training precision) plus book_bert.json (pooling, max_len, the pretrained model that was
+    fine-tuned, the device and precision it was trained in, anything in ``info``)."""
     path = Path(path) if path else artifacts_dir() / "bert"
     path.mkdir(parents=True, exist_ok=True)
     net = learn.model
+    hf = net.hf
+    if any(p.is_floating_point() and p.dtype != torch.float32 for p in hf.state_dict().values()):
+        import copy
+        hf = copy.deepcopy(hf).float()   # autocast keeps fp32 weights; this is only a safeguard
     with _quiet_transformers():  # no "Writing model shards" bar
-        net.hf.save_pretrained(path)
+        hf.save_pretrained(path)
         learn.source.tokenizer.save_pretrained(path)
     meta = {"pooling": net.pooling, "max_len": int(max_len), "base_model": learn.source.name,
-            "base_model_path": learn.source.path, "seed": learn.seed, **info}
+            "base_model_path": learn.source.path, "seed": learn.seed,
+            "trained_on": next(net.parameters()).device.type, "trained_precision": net.precision, **info}
     (path / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
     return path
 
 
 class BertPredictor:
     """The saved fine-tuned model: ``predict_proba(texts)`` → P(positive); texts longer than
-    ``max_len`` tokens are truncated (``truncated(texts)`` says which)."""
+    ``max_len`` tokens are truncated (``truncated(texts)`` says which). It runs on ``device``
+    in ``precision`` (defaults: ``book.device.device()`` and ``book.device.precision``)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, device=None, precision: str | None = None):
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
         self.path = Path(path)
@@ -463,7 +503,10 @@ class BertPredictor:
         with _quiet_transformers():
             self.tokenizer = AutoTokenizer.from_pretrained(self.path)
             hf = AutoModelForSequenceClassification.from_pretrained(self.path)
-        self.model = SentimentClassifier(hf, self.tokenizer.pad_token_id, self.meta["pooling"]).eval()
+        dev = torch.device(device) if device is not None else _device.device()
+        self.precision = precision or _device.precision(dev)
+        self.model = SentimentClassifier(hf, self.tokenizer.pad_token_id, self.meta["pooling"],
+                                         self.precision).to(dev).eval()
         self.max_len = int(self.meta["max_len"])
         self.name = f"bert ({Path(self.meta['base_model']).name}, {self.meta['pooling']} pooling)"
 
@@ -474,40 +517,49 @@ class BertPredictor:
         return [bool(n > self.max_len) for n in n_tokens(self.tokenizer, texts)]
 
 
-def load_predictor(path: Path | str | None = None) -> BertPredictor:
-    """The predictor saved by the BERT chapter (default: artifacts/bert/)."""
+def load_predictor(path: Path | str | None = None, device=None, precision: str | None = None) -> BertPredictor:
+    """The predictor saved by the BERT chapter (default: artifacts/bert/), on ``device`` in
+    ``precision`` (defaults: $BOOK_DEVICE, $BOOK_PRECISION; see book/device.py)."""
     path = Path(path) if path else artifacts_dir() / "bert"
     if not (path / META_FILE).is_file():
         raise BertModelError(f"no trained BERT model in {path} (no {META_FILE}): {BUILD_HINT}")
-    return BertPredictor(path)
+    return BertPredictor(path, device=device, precision=precision)
 
 
 # ---------------------------------------------------------------- attributions
 
 
 def integrated_gradients(model: SentimentClassifier, tokenizer, text: str, steps: int = 32,
-                         max_len: int = MAX_LEN) -> pd.DataFrame:
+                         max_len: int = MAX_LEN, precision: str = "fp32") -> pd.DataFrame:
     """Integrated gradients of the positive-vs-negative logit margin over the word embeddings.
 
     Baseline: the same sequence with every non-special token replaced by the pad embedding.
     attribution_i = (x_i - x'_i) · mean over the path of ∂margin/∂x_i (midpoint rule, ``steps``
     points, one batch). The attributions add up to margin(x) - margin(baseline) up to the
     integration error (returned in ``df.attrs``). >0 pushes towards positive.
+
+    Runs on the model's device in ``precision``, fp32 by default whatever the model predicts in:
+    one batch of ``steps`` costs little, and in bf16 (8 bits of mantissa) the rounding of each
+    forward pass, not the integration, would dominate the completeness gap the chapter reports.
     """
+    if precision not in ("fp32", "bf16"):
+        raise ValueError(f"precision is {precision!r}; choose from fp32, bf16")
     enc = tokenizer(text, truncation=True, max_length=max_len, return_offsets_mapping=True)
-    ids = torch.tensor([enc["input_ids"]])
+    dev = next(model.parameters()).device
+    ids = torch.tensor([enc["input_ids"]], device=dev)
     special = torch.tensor(tokenizer.get_special_tokens_mask(enc["input_ids"], already_has_special_tokens=True),
-                           dtype=torch.bool)
+                           dtype=torch.bool, device=dev)
     emb = model.word_embeddings()
-    was_training = model.training
+    was_training, model_precision = model.training, model.precision
     model.eval()
+    model.precision = precision
     try:
         with torch.no_grad():
             x = emb(ids)[0]                                       # (L, d)
             base = torch.where(special[:, None], x, emb.weight[tokenizer.pad_token_id].expand_as(x))
-        alphas = (torch.arange(steps, dtype=x.dtype) + 0.5) / steps
+        alphas = (torch.arange(steps, dtype=x.dtype, device=dev) + 0.5) / steps
         path = (base + alphas[:, None, None] * (x - base)).requires_grad_(True)   # (steps, L, d)
-        mask = torch.ones(steps, x.shape[0], dtype=torch.long)
+        mask = torch.ones(steps, x.shape[0], dtype=torch.long, device=dev)
         logits = model(inputs_embeds=path, attention_mask=mask)
         margin = logits[:, 1] - logits[:, 0]
         (grad,) = torch.autograd.grad(margin.sum(), path)
@@ -517,12 +569,13 @@ def integrated_gradients(model: SentimentClassifier, tokenizer, text: str, steps
         delta = float((ends[1, 1] - ends[1, 0]) - (ends[0, 1] - ends[0, 0]))
     finally:
         model.train(was_training)
+        model.precision = model_precision
     df = pd.DataFrame({
         "token": tokenizer.convert_ids_to_tokens(enc["input_ids"]),
         "start": [a for a, _ in enc["offset_mapping"]],
         "end": [b for _, b in enc["offset_mapping"]],
-        "special": special.numpy(),
-        "attribution": attr.numpy(),
+        "special": special.cpu().numpy(),
+        "attribution": attr.float().cpu().numpy(),
     })
     df.attrs.update(margin_delta=delta, completeness_gap=abs(delta - float(attr.sum())), text=text)
     return df

@@ -1,7 +1,12 @@
-"""The dataset: download (or take from a mirror), verify, validate, split.
+"""The datasets: download (or take from a mirror), verify, validate, split.
 
 dianping.csv holds 2000 restaurant reviews from dianping.com, columns
-``comment,sentiment`` (1 positive, 0 negative, 1000 each).
+``comment,sentiment`` (1 positive, 0 negative, 1000 each): the study's data.
+
+Two cross-domain sets (chapter 5) are used only to test models trained on dianping, never
+to train, tune or select: waimai_10k.csv (food-delivery reviews, ``label,review``) and
+online_shopping_10_cats.zip (product reviews in 10 categories, ``cat,label,review``).
+All three come from the same mirror / cache / URL chain and are checked by sha256.
 """
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ import shutil
 import tempfile
 import urllib.error
 import urllib.request
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +38,31 @@ VALID_SIZE = 200
 
 class DataError(ValueError):
     """The dataset is missing, cannot be fetched, or is not what the book expects."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where one dataset comes from: the file name (in the mirror and the cache), its public
+    URL and sha256; for a zip, the CSV inside it (``member``) and that CSV's sha256."""
+
+    filename: str
+    url: str
+    sha256: str
+    member: str | None = None
+    member_sha256: str | None = None
+
+
+_CORPUS = "https://github.com/SophonPlus/ChineseNlpCorpus/raw/master/datasets"
+DATASETS = {
+    "dianping": Source(FILENAME, DATA_URL, SHA256),
+    "waimai_10k": Source("waimai_10k.csv", f"{_CORPUS}/waimai_10k/waimai_10k.csv",
+                         "b8b5c11c00b51578d35937fca56e03a126b45381f1ea4b22893237cb377a26fe"),
+    "online_shopping_10_cats": Source(
+        "online_shopping_10_cats.zip", f"{_CORPUS}/online_shopping_10_cats/online_shopping_10_cats.zip",
+        "6816ded66fde9d0927ecbd370b5e12d0174d1abac35192ec014ac2a0a8d25858",
+        member="online_shopping_10_cats.csv",
+        member_sha256="f6c5b724122d8547b700ac4524898eb7e28abbee63f798e95a8faa408829afdb"),
+}
 
 
 def cache_dir() -> Path:
@@ -113,6 +144,19 @@ def fetch_dataset(url: str = DATA_URL, sha256: str = SHA256, filename: str = FIL
         ) from None
 
 
+def source(name: str) -> Source:
+    """The registry entry of a dataset by name (dianping, waimai_10k, online_shopping_10_cats)."""
+    if name not in DATASETS:
+        raise DataError(f"unknown dataset {name!r}: choose from {', '.join(DATASETS)}")
+    return DATASETS[name]
+
+
+def fetch(name: str) -> Path:
+    """A verified local copy of a registered dataset (see :func:`fetch_dataset`)."""
+    src = source(name)
+    return fetch_dataset(src.url, src.sha256, src.filename)
+
+
 def load_reviews(path: str | Path | None = None) -> pd.DataFrame:
     """Read and validate a reviews CSV (default: the verified study dataset).
 
@@ -150,6 +194,90 @@ def load_reviews(path: str | Path | None = None) -> pd.DataFrame:
     out = pd.DataFrame({"comment": df["comment"], "sentiment": df["sentiment"].str.strip().astype(int)})
     out.index.name = "review_id"
     return out
+
+
+# ---------------------------------------------------------------- the cross-domain test sets
+
+
+def _zip_member(path: Path, member: str, sha256: str | None = None) -> bytes:
+    """The bytes of ``member`` inside the zip at ``path``, checked against ``sha256`` if given."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = z.namelist()
+            if member not in names:
+                raise DataError(f"{path}: the zip holds no {member} (found: {', '.join(names) or 'nothing'})")
+            raw = z.read(member)
+    except zipfile.BadZipFile:
+        raise DataError(f"{path}: not a zip archive") from None
+    if sha256 is not None:
+        got = hashlib.sha256(raw).hexdigest()
+        if got != sha256:
+            raise DataError(f"checksum mismatch for {member} inside {path}: sha256 is {got}, expected {sha256}; "
+                            "the file is corrupt or not the study's dataset")
+    return raw
+
+
+def labelled_reviews(raw: bytes, origin: str, extra: tuple[str, ...] = ()) -> tuple[pd.DataFrame, int]:
+    """Validate a ``label,review`` CSV (plus the ``extra`` columns, e.g. ``cat``) given as bytes.
+
+    Returns (DataFrame with columns ``comment``, ``sentiment`` (0/1) and the extra columns,
+    indexed by ``review_id`` = the 0-based data row of the file; number of reviews skipped).
+    Stray U+FEFF characters are removed from the text; a review that is then empty or only
+    whitespace is skipped and counted, not fatal. Anything else malformed raises DataError.
+    """
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise DataError(f"{origin}: not UTF-8 text (invalid byte at offset {e.start})") from None
+    try:
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as e:
+        raise DataError(f"{origin}: not a valid CSV file ({str(e).strip()})") from None
+    need = (*extra, "label", "review")
+    missing = [c for c in need if c not in df.columns]
+    if missing:
+        raise DataError(f"{origin}: missing column {', '.join(repr(c) for c in missing)} "
+                        f"(found: {', '.join(repr(c) for c in df.columns)})")
+    if df.empty:
+        raise DataError(f"{origin}: no data rows")
+    labels = df["label"].str.strip()
+    bad = ~labels.isin(["0", "1"])
+    if bad.any():
+        i = int(bad.to_numpy().argmax())
+        raise DataError(f"{origin}: data row {i + 1} (review_id {i}): label is {df['label'].iloc[i]!r}, expected 0 or 1")
+    for c in extra:
+        empty = df[c].str.strip() == ""
+        if empty.any():
+            i = int(empty.to_numpy().argmax())
+            raise DataError(f"{origin}: data row {i + 1} (review_id {i}): empty {c}")
+    review = df["review"].str.replace("\ufeff", "", regex=False)
+    keep = review.str.strip() != ""
+    out = pd.DataFrame({"comment": review, "sentiment": labels.astype(int),
+                        **{c: df[c].str.strip() for c in extra}})[keep.to_numpy()]
+    out.index.name = "review_id"
+    return out, int((~keep).sum())
+
+
+def load_waimai(path: str | Path | None = None) -> tuple[pd.DataFrame, int]:
+    """waimai_10k (default: the verified copy): food-delivery reviews as (comment, sentiment)
+    rows indexed by review_id, and the number of empty reviews skipped."""
+    path = Path(path) if path is not None else fetch("waimai_10k")
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    return labelled_reviews(path.read_bytes(), str(path))
+
+
+def load_shopping(path: str | Path | None = None) -> tuple[pd.DataFrame, int]:
+    """online_shopping_10_cats (default: the verified zip, whose CSV is verified too): product
+    reviews as (comment, sentiment, cat) rows indexed by review_id, and the number of empty
+    reviews skipped."""
+    src = source("online_shopping_10_cats")
+    expected = src.member_sha256 if path is None else None
+    path = Path(path) if path is not None else fetch("online_shopping_10_cats")
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    raw = _zip_member(path, src.member, expected)
+    return labelled_reviews(raw, f"{path}:{src.member}", extra=("cat",))
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import time
 from importlib import metadata
 from pathlib import Path
@@ -107,6 +108,54 @@ def scores(y_true, y_pred) -> dict:
         out[f"f1_{k}"] = _ratio(2 * p * r, p + r)
     for m in ("precision", "recall", "f1"):
         out[f"{m}_macro"] = float(np.mean([out[f"{m}_{k}"] for k in LABELS]))
+    out["balanced_accuracy"] = out["recall_macro"]  # the mean of the two classes' recalls
+    return out
+
+
+def _from_cells(cells: np.ndarray) -> dict:
+    """accuracy, macro F1 and balanced accuracy from confusion counts ``cells[..., 4]``
+    (order tn, fp, fn, tp), vectorised over the leading axes."""
+    tn, fp, fn, tp = (cells[..., i].astype(float) for i in range(4))
+    n = tn + fp + fn + tp
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f1 = [np.nan_to_num(2 * a / (2 * a + b + c)) for a, b, c in ((tn, fn, fp), (tp, fp, fn))]
+        rec = [np.nan_to_num(tn / (tn + fp)), np.nan_to_num(tp / (tp + fn))]
+        return {"accuracy": (tn + tp) / n, "f1_macro": (f1[0] + f1[1]) / 2,
+                "balanced_accuracy": (rec[0] + rec[1]) / 2}
+
+
+def bootstrap_cis(y_true, y_pred, n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> dict:
+    """Percentile bootstrap CIs of accuracy, macro F1 and balanced accuracy.
+
+    Resampling n reviews with replacement only changes how many fall in each of the four cells
+    of the confusion matrix, so each resample is drawn as Multinomial(n, cells / n): the same
+    distribution as resampling the reviews, at a cost that does not grow with n.
+    Returns {metric: (low, high)}."""
+    if int(n_boot) < 1:
+        raise ValueError(f"n_boot must be at least 1, got {n_boot}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be between 0 and 1 (e.g. 0.95), got {level}")
+    cm = confusion(y_true, y_pred).ravel()
+    rng = np.random.default_rng(seed)
+    draws = rng.multinomial(int(cm.sum()), cm / cm.sum(), size=int(n_boot))
+    q = [(1 - level) / 2, (1 + level) / 2]
+    return {k: tuple(float(x) for x in np.quantile(v, q)) for k, v in _from_cells(draws).items()}
+
+
+def holm(p_values) -> np.ndarray:
+    """Holm's step-down adjustment of several p-values (controls the family-wise error rate):
+    sort ascending, multiply the i-th smallest (from 0) by (m - i), carry the running maximum,
+    cap at 1. Returned in the input order."""
+    p = np.asarray(p_values, dtype=float)
+    if p.ndim != 1 or p.size == 0:
+        raise ValueError("holm needs a non-empty 1-D sequence of p-values")
+    if np.any((p < 0) | (p > 1) | np.isnan(p)):
+        raise ValueError("p-values must lie in [0, 1]")
+    m = p.size
+    order = np.argsort(p, kind="stable")
+    adj = np.minimum(1.0, np.maximum.accumulate(p[order] * (m - np.arange(m))))
+    out = np.empty(m)
+    out[order] = adj
     return out
 
 
@@ -218,23 +267,49 @@ def test_predictions(entry: dict) -> pd.DataFrame:
     return df
 
 
+TRAIT_GROUPS = ("all", "negation", "no_negation", "contrast", "no_contrast", "short", "medium", "long")
+
+
 def error_breakdown(entries: dict, traits: pd.DataFrame) -> pd.DataFrame:
     """Error rate of each model within groups of the test reviews.
 
-    ``entries``: name → model record; ``traits``: from :func:`book.text.review_traits`,
-    indexed by review_id, with boolean columns negation/contrast and a length class.
-    Rows: 全部, 含否定词, 含转折词, then each length class; columns: n, then one per model.
+    ``entries``: key → model record; ``traits``: from :func:`book.text.review_traits`, indexed by
+    review_id, with boolean columns negation/contrast and a length class (three ordered categories,
+    short to long). Rows (English keys, see TRAIT_GROUPS; ``display.TRAIT_NAMES`` has the Chinese):
+    all, negation, no_negation, contrast, no_contrast, short, medium, long; columns: n, then one per model.
     """
-    groups = {"全部": pd.Series(True, index=traits.index),
-              "含否定词": traits["negation"], "无否定词": ~traits["negation"],
-              "含转折词": traits["contrast"], "无转折词": ~traits["contrast"]}
-    for label in traits["length"].cat.categories:
-        groups[label] = traits["length"] == label
+    lengths = list(traits["length"].cat.categories)
+    if len(lengths) != 3:
+        raise ValueError(f"expected three length classes (short, medium, long), got {lengths}")
+    groups = {"all": pd.Series(True, index=traits.index),
+              "negation": traits["negation"], "no_negation": ~traits["negation"],
+              "contrast": traits["contrast"], "no_contrast": ~traits["contrast"]}
+    for key, label in zip(("short", "medium", "long"), lengths):
+        groups[key] = traits["length"] == label
     wrong = {name: ~test_predictions(e)["correct"].reindex(traits.index) for name, e in entries.items()}
     rows = {g: {"n": int(mask.sum()), **{name: float(w[mask].mean()) if mask.any() else np.nan
                                          for name, w in wrong.items()}}
             for g, mask in groups.items()}
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def paired_tests(record: Record, pairs) -> pd.DataFrame:
+    """Exact McNemar tests of model pairs on the common test reviews, with Holm's correction
+    across all the pairs given (the family of tests a page reports).
+
+    ``pairs``: (name_a, name_b) record names. One row per pair: a, b, accuracy_a, accuracy_b,
+    a_only (A right, B wrong), b_only, p_value, p_holm, significant (p_holm < 0.05)."""
+    rows = []
+    for a, b in pairs:
+        ea, eb = record.model(a), record.model(b)
+        if ea["test"]["review_id"] != eb["test"]["review_id"]:
+            raise ValueError(f"{a} and {b} were scored on different reviews")
+        t = mcnemar(ea["test"]["y_true"], ea["test"]["y_pred"], eb["test"]["y_pred"])
+        rows.append({"a": a, "b": b, "accuracy_a": ea["accuracy"], "accuracy_b": eb["accuracy"], **t})
+    df = pd.DataFrame(rows)
+    df["p_holm"] = holm(df["p_value"])
+    df["significant"] = df["p_holm"] < 0.05
+    return df
 
 
 # ---------------------------------------------------------------- the record
@@ -286,6 +361,136 @@ def record(key: str, value, section: str = "results") -> None:
     update_metrics(lambda m: m.setdefault(section, {}).__setitem__(key, value))
 
 
+# ---------------------------------------------------------------- reading the record
+
+# Which chapter writes each part of the record: a missing part names the chapter to run.
+WRITERS = {
+    "dataset": "chapters/02_analysis.md",
+    "results.log_ratio_top_words": "chapters/02_analysis.md",
+    "results.baselines": "chapters/03a_baselines.md",
+    "results.lstm_saved_seed": "chapters/03b_lstm.md",
+    "results.lstm_tsne": "chapters/03b_lstm.md",
+    "results.bert": "chapters/03c_bert.md",
+    "results.generalization": "chapters/04b_generalization.md",
+    "results.learning_curve": "chapters/04b_generalization.md",
+    "results": "chapters/04_results.md",
+    "manifest": "chapters/02_analysis.md",
+    "chapters": "chapters/01_definition.md",
+}
+MODEL_WRITERS = (("lstm_seed", "chapters/03b_lstm.md"), ("bilstm_seed", "chapters/03b_lstm.md"),
+                 ("bert", "chapters/03c_bert.md"), ("snownlp", "chapters/04b_generalization.md"),
+                 ("", "chapters/03a_baselines.md"))
+
+
+class RecordError(LookupError):
+    """Something the run record should hold is missing: the one sentence names the chapter to run."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+    def _render_traceback_(self) -> list[str]:
+        """IPython shows this instead of a traceback: in Jupyter the error is one line."""
+        return [f"{type(self).__name__}: {self}"]
+
+
+def writer_of(key: str) -> str:
+    """The chapter that writes ``key`` ("results.baselines", "models.lstm_seed0", ...)."""
+    if key.startswith("models."):
+        name = key.split(".", 1)[1]
+        return next(ch for prefix, ch in MODEL_WRITERS if name.startswith(prefix))
+    best = max((k for k in WRITERS if key == k or key.startswith(k + ".")), key=len, default=None)
+    return WRITERS[best] if best else "the chapters before this one"
+
+
+class Record:
+    """The run record, read without defaults: every lookup either finds its key or raises
+    :class:`RecordError` saying which chapter writes it. ``Record.load()`` reads metrics.json.
+
+        rec = Record.load()
+        rec.best_baseline()          # 'tfidf_char_linearsvc' (chosen by CV in chapter 3.1)
+        rec.saved_model("lstm")      # 'lstm_seed2' (the LSTM the predictor uses)
+    """
+
+    def __init__(self, data: dict, source: str = "metrics.json"):
+        self.data, self.source = data, source
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Record:
+        path = Path(path) if path else metrics_path()
+        return cls(load_metrics(path), path.name)
+
+    def get(self, key: str):
+        """The value at a dotted key ("results.baselines.best_by_cv"); RecordError if absent."""
+        node = self.data
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                raise RecordError(f"{self.source} has no {key!r}: run {writer_of(key)} first (or `make book`)")
+            node = node[part]
+        return node
+
+    def model(self, name: str) -> dict:
+        models = self.data.get("models") if isinstance(self.data.get("models"), dict) else {}
+        if name not in models:
+            raise RecordError(f"{self.source} has no model {name!r}: run {writer_of('models.' + name)} first "
+                              "(or `make book`)")
+        return models[name]
+
+    def models(self, family: str | None = None) -> dict:
+        """name → record of every scored model (of one ``family``: baseline, lstm, bert, ...)."""
+        models = self.get("models")
+        return {n: m for n, m in models.items() if family is None or m["family"] == family}
+
+    def seed_names(self, prefix: str) -> list[str]:
+        """The models trained once per seed under ``prefix`` ("lstm", "bilstm"), in seed order."""
+        names = sorted((n for n in self.get("models") if re.fullmatch(rf"{prefix}_seed\d+", n)),
+                       key=lambda n: int(n.rsplit("seed", 1)[1]))
+        if not names:
+            raise RecordError(f"{self.source} has no {prefix}_seed* models: run "
+                              f"{writer_of('models.' + prefix + '_seed0')} first (or `make book`)")
+        return names
+
+    def seed_summary(self, prefix: str) -> dict:
+        """Test accuracy over the seeds of ``prefix``: names, accuracies, mean, sd (ddof 1), min, max."""
+        names = self.seed_names(prefix)
+        acc = np.array([self.model(n)["accuracy"] for n in names])
+        return {"names": names, "accuracies": acc.tolist(), "n": len(names), "mean": float(acc.mean()),
+                "sd": float(acc.std(ddof=1)) if len(acc) > 1 else 0.0,
+                "min": float(acc.min()), "max": float(acc.max())}
+
+    def best_baseline(self) -> str:
+        """The baseline chapter 3.1 chose by cross-validation (and saved for the predictor)."""
+        name = self.get("results.baselines.best_by_cv")
+        self.model(name)
+        return name
+
+    def saved_model(self, family: str) -> str:
+        """The record name of the model the predictor uses for ``family`` (tfidf, lstm, bert)."""
+        if family == "tfidf":
+            return self.best_baseline()
+        if family == "lstm":
+            name = f"lstm_seed{self.get('results.lstm_saved_seed')}"
+        elif family == "bert":
+            name = self.get("results.bert.saved_model")
+        else:
+            raise ValueError(f"unknown family {family!r}: choose from tfidf, lstm, bert")
+        self.model(name)
+        return name
+
+    def representatives(self) -> dict:
+        """role → model name for the comparisons of chapters 4 and 5: the original-style baseline,
+        the best baseline (by CV), the saved LSTM, the saved transformer."""
+        self.model("tfidf_original_style")
+        return {"original_style": "tfidf_original_style", "best_baseline": self.best_baseline(),
+                "lstm": self.saved_model("lstm"), "transformer": self.saved_model("bert")}
+
+    def encoder(self, short: bool = True) -> str:
+        """The display name of the pretrained encoder that ran (from its record, never a path)."""
+        from .display import encoder_name
+
+        m = self.model(self.saved_model("bert"))
+        return encoder_name(m["model_id"], m["encoder_config"], short=short)
+
+
 class ChapterTimer:
     """``t = ChapterTimer("02-analysis")`` in a chapter's first cell, ``t.stop()`` in its last."""
 
@@ -326,7 +531,10 @@ def manifest() -> dict:
         threads = torch.get_num_threads()
     except ImportError:
         gpu, threads = None, None
+    from . import device
+
     return {
+        "compute": device.describe(),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "cpu": _cpu_name(),

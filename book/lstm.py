@@ -9,6 +9,16 @@ length and pushed the padding through the LSTM; here reviews of similar length a
 together and padded on the right only up to the longest review of the batch, and no review's
 summary ever depends on padding (packed with ``pack_padded_sequence`` when bidirectional;
 read at each review's own last word when not — see :class:`LSTMClassifier`).
+
+Device: the model and its batches live on ``book.device.device()`` ($BOOK_DEVICE: CUDA when
+there is one, else the CPU). Precision: always fp32, whatever $BOOK_PRECISION says. bfloat16
+autocast does run an LSTM on a CPU with AVX512-BF16 (measured on the development machine: a
+training step 1.65x faster, 0.48 s against 0.80 s for 8 batches of 32 × 60 words, one thread),
+but the chapter's seeds, grid and figures were chosen in fp32 and bf16's effect on their
+accuracy has not been measured; BERT is where the time goes, so only BERT follows the precision.
+
+The analysis of a trained model (t-SNE of the word vectors, neighbours, prefix predictions) is
+in book/probe.py.
 """
 from __future__ import annotations
 
@@ -29,12 +39,13 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from torch.utils.data import DataLoader, Dataset, Sampler
 
+from . import device as _device
 from . import quiet
+from .predict import BUILD_HINT
 from .text import tokenize
 
 PAD, UNK = 0, 1
 PAD_TOKEN, UNK_TOKEN = "<pad>", "<unk>"
-BUILD_HINT = "run `make book` to train and save it"
 # torch threads for the chapter (torch.set_num_threads(THREADS)). The book is built on 2 cores;
 # an LSTM on batches of a few dozen reviews gains little from a second thread, and when the
 # other core is busy (the notebook server, another process) OpenMP's waiting makes 2 threads
@@ -59,7 +70,7 @@ class Vocab:
         self.stoi = {w: i for i, w in enumerate(itos)}
 
     @classmethod
-    def build(cls, docs: Iterable[Sequence[str]], min_count: int = 1) -> "Vocab":
+    def build(cls, docs: Iterable[Sequence[str]], min_count: int = 1) -> Vocab:
         """From tokenized documents (the training split only: a word first seen in
         validation or test must stay unknown, as it would be for a new review)."""
         if min_count < 1:
@@ -84,7 +95,7 @@ class Vocab:
         Path(path).write_text(json.dumps(self.itos, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
-    def load(cls, path: Path) -> "Vocab":
+    def load(cls, path: Path) -> Vocab:
         return cls(json.loads(Path(path).read_text(encoding="utf-8")))
 
 
@@ -213,7 +224,7 @@ class LSTMConfig:
                 raise ValueError(f"{f} must be at least 1, got {getattr(self, f)}")
 
     @classmethod
-    def from_dict(cls, d: dict) -> "LSTMConfig":
+    def from_dict(cls, d: dict) -> LSTMConfig:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in known})
 
@@ -301,9 +312,9 @@ class LSTMClassifier(nn.Module):
         if self.cfg.bidirectional:
             raise ValueError("a bidirectional LSTM reads padding on its way back: pack the batch")
         if self.cfg.pooling == "max":
-            pad = torch.arange(out.shape[1])[None, :] >= lengths[:, None]
+            pad = torch.arange(out.shape[1], device=out.device)[None, :] >= lengths[:, None]
             return out.masked_fill(pad[:, :, None], float("-inf")).max(dim=1).values
-        return out[torch.arange(out.shape[0]), lengths - 1]
+        return out[torch.arange(out.shape[0], device=out.device), lengths - 1]
 
     def summary_left_padded(self, out: torch.Tensor) -> torch.Tensor:
         """Every step counts (the original's way): the output at the last step (for the
@@ -336,14 +347,21 @@ def _progress(it, show: bool):
 
 @torch.no_grad()
 def predict_logits(model: LSTMClassifier, ds: ReviewDataset, batch_size: int = 256) -> np.ndarray:
-    """Logits in the dataset's order (batches sorted by length, then put back in place)."""
+    """Logits in the dataset's order (batches sorted by length, then put back in place), computed
+    on the model's device."""
     model.eval()
+    dev = model_device(model)
     out = np.empty(len(ds), dtype=np.float32)
     sampler = BucketBatchSampler(ds.lengths(), batch_size, shuffle=False)
     for idx in sampler:
         x, lengths, _ = collate([ds[i] for i in idx])
-        out[idx] = model(x, lengths).numpy()
+        out[idx] = model(x.to(dev), lengths.to(dev)).float().cpu().numpy()
     return out
+
+
+def model_device(model: nn.Module) -> torch.device:
+    """The device a model's weights are on."""
+    return next(model.parameters()).device
 
 
 def _bce(logits: np.ndarray, y: np.ndarray) -> float:
@@ -356,11 +374,13 @@ def train_epoch(model: LSTMClassifier, batches, opt: torch.optim.Optimizer, clip
     """One pass over ``batches`` of (ids, lengths, labels): binary cross-entropy on the logit,
     gradient norm clipped to ``clip``. ``left_padded=True`` ignores the lengths and runs every
     step of each (left-padded) row, as the original did. Returns (mean loss, accuracy), both
-    measured in training mode (dropout on) as the epoch goes."""
+    measured in training mode (dropout on) as the epoch goes. Batches go to the model's device."""
     model.train()
+    dev = model_device(model)
     loss_fn = nn.BCEWithLogitsLoss(reduction="sum")
     total, correct, n = 0.0, 0, 0
     for x, lengths, y in batches:
+        x, lengths, y = x.to(dev), lengths.to(dev), y.to(dev)
         opt.zero_grad()
         logits = model(x, None if left_padded else lengths)
         loss = loss_fn(logits, y)
@@ -412,7 +432,7 @@ def train_model(model: LSTMClassifier, train_ds: ReviewDataset, valid_ds: Review
 
 @dataclass
 class FitResult:
-    predictor: "LSTMPredictor"
+    predictor: LSTMPredictor
     history: pd.DataFrame
     seconds: float
     seed: int
@@ -427,9 +447,11 @@ class FitResult:
 
 
 def fit(train: pd.DataFrame, valid: pd.DataFrame, cfg: LSTMConfig | None = None, seed: int = 0,
-        progress: bool | None = None, name: str = "lstm") -> FitResult:
+        progress: bool | None = None, name: str = "lstm", device=None) -> FitResult:
     """Build the vocabulary from ``train`` (columns comment, sentiment), train with early
-    stopping on ``valid``, return the predictor, the per-epoch history and the seconds taken."""
+    stopping on ``valid`` on ``device`` (default ``book.device.device()``), return the predictor,
+    the per-epoch history and the seconds taken. The weights start the same for a seed on any
+    device (they are drawn on the CPU, then moved)."""
     cfg = cfg or LSTMConfig()
     t0 = time.perf_counter()
     seed_everything(seed)
@@ -438,9 +460,10 @@ def fit(train: pd.DataFrame, valid: pd.DataFrame, cfg: LSTMConfig | None = None,
     train_ids = [(vocab.encode(ws)[:cfg.max_len] or [UNK]) for ws in train_tokens]
     train_ds = ReviewDataset(train_ids, train["sentiment"].tolist())
     valid_ds = ReviewDataset(encode_texts(valid["comment"], vocab, cfg.max_len), valid["sentiment"].tolist())
-    model = LSTMClassifier(len(vocab), cfg)
+    dev = torch.device(device) if device is not None else _device.device()
+    model = LSTMClassifier(len(vocab), cfg).to(dev)
     history = train_model(model, train_ds, valid_ds, cfg, seed=seed, progress=progress)
-    pred = LSTMPredictor(model, vocab, cfg, name=name, info={"seed": seed})
+    pred = LSTMPredictor(model, vocab, cfg, name=name, info={"seed": seed, "device": dev.type, "precision": "fp32"})
     return FitResult(pred, history, time.perf_counter() - t0, seed)
 
 
@@ -479,20 +502,23 @@ class LSTMPredictor:
         return [not tokenize(t) for t in texts]
 
     def save(self, path: Path | None = None) -> Path:
-        """state_dict (model.pt), config.json and vocab.json under ``path``
-        (default artifacts/lstm/)."""
+        """state_dict (model.pt, fp32 tensors on the CPU, whatever device trained it),
+        config.json and vocab.json under ``path`` (default artifacts/lstm/)."""
         from .evaluate import artifacts_dir
         path = Path(path) if path is not None else artifacts_dir() / "lstm"
         path.mkdir(parents=True, exist_ok=True)
-        torch.save(self.model.state_dict(), path / "model.pt")
+        state = {k: (v.detach().float() if v.is_floating_point() else v.detach()).cpu()
+                 for k, v in self.model.state_dict().items()}
+        torch.save(state, path / "model.pt")
         self.vocab.save(path / "vocab.json")
         meta = {"name": self.name, "config": asdict(self.cfg), "vocab_size": len(self.vocab), **self.info}
         (path / "config.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
         return path
 
 
-def load_predictor(path: Path | str | None = None) -> LSTMPredictor:
-    """The LSTM the build saved (artifacts/lstm/ unless ``path`` says otherwise)."""
+def load_predictor(path: Path | str | None = None, device=None) -> LSTMPredictor:
+    """The LSTM the build saved (artifacts/lstm/ unless ``path`` says otherwise), on ``device``
+    (default ``book.device.device()``)."""
     from .evaluate import artifacts_dir
     path = Path(path) if path is not None else artifacts_dir() / "lstm"
     for f in ("config.json", "vocab.json", "model.pt"):
@@ -503,6 +529,7 @@ def load_predictor(path: Path | str | None = None) -> LSTMPredictor:
     vocab = Vocab.load(path / "vocab.json")
     model = LSTMClassifier(len(vocab), cfg)
     model.load_state_dict(torch.load(path / "model.pt", map_location="cpu", weights_only=True))
+    model.to(torch.device(device) if device is not None else _device.device())
     info = {k: v for k, v in meta.items() if k not in ("name", "config", "vocab_size")}
     return LSTMPredictor(model, vocab, cfg, name=meta.get("name", "lstm"), info=info)
 
@@ -522,7 +549,8 @@ def score_seeds(splits, cfg: LSTMConfig, seeds: Sequence[int], name: str = "lstm
         e = evaluate.evaluate(f"{name}_seed{seed}", y_true, (prob >= 0.5).astype(int), prob=prob,
                               review_ids=splits.test.index, seconds=r.seconds, family="lstm", seed=seed,
                               best_epoch=r.best_epoch, epochs_run=len(r.history),
-                              valid_accuracy=r.valid_accuracy, **asdict(cfg))
+                              valid_accuracy=r.valid_accuracy, device=r.predictor.info.get("device"),
+                              precision="fp32", **asdict(cfg))
         fits.append(r)
         rows.append({"model": e["name"], "seed": seed, "best_epoch": r.best_epoch,
                      "epochs_run": len(r.history), "valid_accuracy": r.valid_accuracy,
@@ -559,92 +587,3 @@ def batch_steps(lengths: Sequence[int], batch_size: int, max_len: int, seed: int
     bucket_padded = sum(int(cut[b].max()) * len(b) for b in sampler)
     return {"words": int(cut.sum()), "left_padded": int(len(cut) * max_len),
             "bucket_padded": bucket_padded}
-
-
-# ---------------------------------------------------------------- what the model learned
-
-
-ORIGINAL_WORDS = ("好吃", "好", "难吃", "极慢", "吃", "菜")  # the words of the original's t-SNE plot
-
-
-def tsne_words(train: pd.DataFrame, k: int = 17, min_count: int = 5) -> pd.DataFrame:
-    """The original's six words, then the ``k`` most positive and ``k`` most negative words by
-    log-ratio (book.text.log_ratio, words seen at least ``min_count`` times) in the training
-    reviews. Columns word, group, log_ratio (NaN for an original word under min_count)."""
-    from .text import log_ratio, word_counts
-
-    pos = word_counts(tokenize(t) for t in train.loc[train["sentiment"] == 1, "comment"])
-    neg = word_counts(tokenize(t) for t in train.loc[train["sentiment"] == 0, "comment"])
-    lr = log_ratio(pos, neg, min_count=min_count).set_index("word")["log_ratio"]
-    rows = [(w, "原报告的词", lr.get(w, np.nan)) for w in ORIGINAL_WORDS]
-    rest = lr.drop([w for w in ORIGINAL_WORDS if w in lr.index])
-    rows += [(w, "正面词（log-ratio 最高）", v) for w, v in rest.head(k).items()]
-    rows += [(w, "负面词（log-ratio 最低）", v) for w, v in rest.tail(k)[::-1].items()]
-    return pd.DataFrame(rows, columns=["word", "group", "log_ratio"])
-
-
-def embedding_tsne(predictor: LSTMPredictor, words: Sequence[str], perplexity: float = 10.0,
-                   random_state: int = 0) -> tuple[pd.DataFrame, list[str]]:
-    """2-D t-SNE of the learned word vectors of ``words``, looked up in the LSTM's own
-    vocabulary. Returns (one row per word found: word, id, x, y; the words not in the
-    vocabulary, which have no vector of their own)."""
-    from sklearn.manifold import TSNE
-
-    words = list(dict.fromkeys(words))
-    found = [w for w in words if w in predictor.vocab]
-    missing = [w for w in words if w not in predictor.vocab]
-    if len(found) < 3:
-        raise ValueError(f"only {len(found)} of the words are in the vocabulary; t-SNE needs at least 3")
-    ids = [predictor.vocab.stoi[w] for w in found]
-    vectors = predictor.model.embedding.weight.detach()[ids].numpy().astype(np.float64)
-    perplexity = min(perplexity, (len(found) - 1) / 3)
-    xy = TSNE(n_components=2, perplexity=perplexity, random_state=random_state, init="pca",
-              metric="cosine").fit_transform(vectors)
-    return pd.DataFrame({"word": found, "id": ids, "x": xy[:, 0], "y": xy[:, 1]}), missing
-
-
-def untrained(predictor: LSTMPredictor, seed: int) -> LSTMPredictor:
-    """The same model as it was before training: :func:`fit` seeds and then builds the model,
-    so the same seed gives back the initial weights."""
-    seed_everything(seed)
-    model = LSTMClassifier(len(predictor.vocab), predictor.cfg)
-    return LSTMPredictor(model, predictor.vocab, predictor.cfg, name=predictor.name + "_untrained")
-
-
-def neighbour_agreement(predictor: LSTMPredictor, words: Sequence[str], polarity: Sequence[int]) -> float:
-    """Share of ``words`` whose nearest other word (cosine, in the full embedding space) has
-    the same polarity (+1 / -1): a number to read the t-SNE picture against."""
-    missing = [w for w in words if w not in predictor.vocab]
-    if missing:
-        raise ValueError(f"not in the vocabulary: {', '.join(missing)}")
-    ids = [predictor.vocab.stoi[w] for w in words]
-    v = predictor.model.embedding.weight.detach()[ids]
-    v = v / v.norm(dim=1, keepdim=True)
-    sim = v @ v.T
-    sim.fill_diagonal_(-2.0)
-    nearest = sim.argmax(dim=1).numpy()
-    pol = np.asarray(polarity)
-    return float(np.mean(pol == pol[nearest]))
-
-
-def nearest_words(predictor: LSTMPredictor, word: str, candidates: Sequence[str], k: int = 3) -> list[str]:
-    """The ``k`` words of ``candidates`` whose learned vectors are closest (cosine) to ``word``'s."""
-    missing = [w for w in [word, *candidates] if w not in predictor.vocab]
-    if missing:
-        raise ValueError(f"not in the vocabulary: {', '.join(missing)}")
-    cands = [w for w in candidates if w != word]
-    e = predictor.model.embedding.weight.detach()
-    v = e[[predictor.vocab.stoi[w] for w in cands]]
-    q = e[predictor.vocab.stoi[word]]
-    sim = (v @ q) / (v.norm(dim=1) * q.norm())
-    return [cands[i] for i in sim.argsort(descending=True)[:k].tolist()]
-
-
-def prefix_probabilities(predictor: LSTMPredictor, text: str) -> pd.DataFrame:
-    """P(positive) after each word: row i is the prediction for the first i words."""
-    words = tokenize(text)
-    if not words:
-        raise ValueError(f"{text!r} has no Chinese word to predict from")
-    probs = predictor.predict_tokens([words[:i] for i in range(1, len(words) + 1)])
-    return pd.DataFrame({"position": range(1, len(words) + 1), "word": words,
-                         "in_vocab": [w in predictor.vocab for w in words], "prob": probs})

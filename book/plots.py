@@ -57,11 +57,12 @@ def setup() -> str:
     return font
 
 
-def bar_words(df: pd.DataFrame, value: str, ax=None, color=None, title: str = "", label: str = "word"):
+def bar_words(df: pd.DataFrame, value: str, ax=None, color=None, title: str = "", label: str = "word",
+              xlabel: str = "出现次数"):
     """Horizontal bars of words (top row of df at the top)."""
     ax = ax or plt.gca()
     sns.barplot(data=df, y=label, x=value, ax=ax, color=color, orient="h")
-    ax.set(title=title, ylabel="", xlabel=value)
+    ax.set(title=title, ylabel="", xlabel=xlabel)
     return ax
 
 
@@ -72,7 +73,7 @@ def log_ratio_bars(lr: pd.DataFrame, k: int = 15, ax=None):
     colors = [POS if v > 0 else NEG for v in top["log_ratio"]]
     ax.barh(top["word"], top["log_ratio"], color=colors)
     ax.axvline(0, color="black", lw=0.8)
-    ax.set(xlabel="log-ratio（>0 偏正面，<0 偏负面）", ylabel="")
+    ax.set(xlabel="对数比 log-ratio（>0 偏正面，<0 偏负面）", ylabel="")
     return ax
 
 
@@ -87,16 +88,38 @@ def confusion_heatmap(cm, ax=None, title: str = "", normalize: bool = False):
     return ax
 
 
-def comparison_chart(table: pd.DataFrame, ax=None, metric: str = "accuracy"):
-    """Models' accuracy with 95% bootstrap CIs (table from evaluate.summary_table)."""
+def confusion_grid(cms: dict, ncols: int = 3, normalize: bool = False):
+    """Several 2×2 confusion matrices (title → counts) in a grid of ``ncols`` columns, each panel
+    large enough to read (labels 11 pt). Returns the figure."""
+    n = len(cms)
+    if n == 0:
+        raise ValueError("confusion_grid needs at least one matrix")
+    ncols = min(ncols, n)
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols, 3.4 * nrows), squeeze=False)
+    for ax, (title, cm) in zip(axes.flat, cms.items()):
+        confusion_heatmap(cm, ax=ax, title=title, normalize=normalize)
+        ax.title.set_fontsize(11)
+        for text in ax.texts:
+            text.set_fontsize(13)
+    for ax in list(axes.flat)[n:]:
+        ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def comparison_chart(table: pd.DataFrame, ax=None, metric: str = "accuracy", n_test: int = 200):
+    """Models' accuracy with 95% bootstrap CIs (table from evaluate.summary_table; its index
+    is what the bars are labelled with, so pass display names)."""
     ax = ax or plt.gca()
     t = table.sort_values(metric)
     err = np.vstack([t[metric] - t["ci_low"], t["ci_high"] - t[metric]])
     ax.barh(t.index, t[metric], xerr=err, color=sns.color_palette("deep")[0], capsize=3)
     for y, (v, hi) in enumerate(zip(t[metric], t["ci_high"])):
-        ax.text(hi + 0.005, y, f"{v:.3f}", va="center", fontsize=9)  # right of the error bar
+        ax.text(hi + 0.005, y, f"{v:.3f}", va="center", fontsize=10)  # right of the error bar
     lo = max(0.0, float(t["ci_low"].min()) - 0.05)
-    ax.set(xlim=(lo, 1.0), xlabel=f"{metric}（测试集 200 条，误差线为 95% bootstrap 置信区间）", ylabel="")
+    label = {"accuracy": "准确率", "f1": "宏平均 F1"}.get(metric, metric)
+    ax.set(xlim=(lo, 1.0), xlabel=f"{label}（测试集 {n_test} 条，误差线为 95% bootstrap 置信区间）", ylabel="")
     return ax
 
 

@@ -1,40 +1,262 @@
-"""Classify new reviews with the models the build trained (artifacts/).
+"""Classify new reviews with the models the build trained (artifacts/), without torch.
 
     from book.predict import predict
     predict(["这家的环境不差，但是菜不怎么好吃。"])          # a DataFrame, one row per review × model
+
+The LSTM and BERT run from the ONNX files that book.export wrote next to the saved models
+(``lstm/model.onnx``, ``bert/model.onnx``) with onnxruntime; BERT's tokenizer is the saved
+``tokenizer.json`` read by the ``tokenizers`` library; the LSTM reads jieba words
+(book.text.tokenize) through ``vocab.json``; TF-IDF is the pickled sklearn pipeline. Nothing
+here imports torch, transformers or fastai (tests/test_predict.py checks it), so one review
+takes well under 2 s as a fresh process. The torch predictors (``book.lstm.load_predictor``,
+``book.bert.load_predictor``) remain for the notebooks, and answer for a model saved without its
+model.onnx (an older build; the command line then says so on stderr).
 
 The command line (`python -m book predict ...`) is in book/__main__.py.
 """
 from __future__ import annotations
 
 import csv
-import importlib
 import io
+import json
+import os
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 import numpy as np
-import pandas as pd
 
 from . import first_line
-from .evaluate import LABEL_NAMES, artifacts_dir
 
-# model key → (module, artifact that must exist). Modules are imported only when used,
-# so asking one model does not pay for importing the others.
-MODELS = {
-    "tfidf": ("book.baselines", "tfidf.joblib"),
-    "lstm": ("book.lstm", "lstm"),
-    "bert": ("book.bert", "bert"),
-}
-BUILD_HINT = "run `make book` to train and save them"
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS_ENV = "BOOK_ARTIFACTS"            # as book.evaluate (not imported: it loads pandas)
+LABEL_NAMES = {0: "负面", 1: "正面"}        # as book.evaluate.LABEL_NAMES
+# The one hint the package gives when a trained model is missing or unreadable.
+BUILD_HINT = "run `make book` to train and save the models"
+ONNX_FILE = "model.onnx"                    # as book.export.ONNX_FILE
+BATCH_SIZE = 64                             # reviews per onnxruntime call (sorted by length)
+# onnxruntime threads per model. The machine has 2 cores and the models run one after another;
+# spinning threads are off, so an idle worker does not steal the other core (see book.lstm.THREADS).
+THREADS = min(2, os.cpu_count() or 1)
+
+# model key → artifact (file or folder) that must exist
+MODELS = {"tfidf": "tfidf.joblib", "lstm": "lstm", "bert": "bert"}
+TEXT_COLUMNS = ("comment", "review")        # a CSV's review column: the first of these it has
+LABEL_COLUMNS = ("sentiment", "label")      # its label column (0 = negative, 1 = positive)
 
 
 class PredictError(ValueError):
     """Bad input to the predictor or no trained model: one sentence says which."""
 
 
+@runtime_checkable
+class Predictor(Protocol):
+    """What every model behind ``predict`` offers."""
+
+    name: str
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
+        """P(positive) per review, in input order."""
+
+    def truncated(self, texts: list[str]) -> list[bool]:
+        """Which reviews the model saw only the beginning of."""
+
+    def no_words(self, texts: list[str]) -> list[bool]:
+        """Which reviews hold nothing the model reads (its answer says nothing of the content)."""
+
+
+def artifacts_dir(artifacts: Path | str | None = None) -> Path:
+    """``artifacts``, else $BOOK_ARTIFACTS, else artifacts/ (not created: the predictor only reads)."""
+    return Path(artifacts or os.environ.get(ARTIFACTS_ENV) or ROOT / "artifacts")
+
+
+# ---------------------------------------------------------------- the three models
+
+
+def _session(path: Path):
+    """An onnxruntime CPU session: THREADS intra-op threads, no spinning, one inter-op thread."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = THREADS
+    opts.inter_op_num_threads = 1
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    opts.log_severity_level = 3  # errors only: no notes on stderr
+    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+
+
+class _OnnxModel:
+    """Builds its onnxruntime session in a background thread (onnxruntime works outside the GIL),
+    so that it overlaps with the Python-bound loading (sklearn's imports and unpickling, jieba's
+    dictionary); ``session`` waits for it. :func:`load_models` waits for every session, so a
+    broken model.onnx is reported there."""
+
+    def _start_session(self, path: Path) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        import onnxruntime  # noqa: F401  (imported here, not inside the thread)
+
+        pool = ThreadPoolExecutor(max_workers=1)
+        self._future = pool.submit(_session, path)
+        pool.shutdown(wait=False)
+
+    def wait(self) -> None:
+        """Until the session is built (raises what building it raised)."""
+        self._future.result()
+
+    @property
+    def session(self):
+        return self._future.result()
+
+
+def _jieba() -> None:
+    """Load jieba's dictionary now (~0.5 s from its cache file, tempdir/jieba.cache, which jieba
+    writes on its first run) rather than at the first review, while the ONNX sessions build."""
+    import jieba
+
+    from . import text  # noqa: F401  (sets jieba's log level first: no notes on stderr)
+
+    jieba.initialize()
+
+
+def _need(path: Path, *files: str) -> None:
+    for f in files:
+        if not (path / f).is_file():
+            hint = (" (write it with book.export.export_lstm / export_bert, or rebuild)" if f == ONNX_FILE else "")
+            raise FileNotFoundError(f"{f} is missing{hint}")
+
+
+def _batches(lengths: list[int], bs: int = BATCH_SIZE):
+    """Indices in batches of similar length (sorted by length, longest first)."""
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    return (order[k:k + bs] for k in range(0, len(order), bs))
+
+
+def _padded(seqs: list[list[int]], idx: list[int], pad: int) -> np.ndarray:
+    """Rows ``idx`` of ``seqs`` right-padded with ``pad`` to the batch's own longest."""
+    x = np.full((len(idx), max(len(seqs[i]) for i in idx)), pad, dtype=np.int64)
+    for row, i in enumerate(idx):
+        x[row, :len(seqs[i])] = seqs[i]
+    return x
+
+
+class TfidfPredictor:
+    """The pickled TF-IDF pipeline (book.baselines.save_predictor); it reads every review whole."""
+
+    def __init__(self, path: Path):
+        import joblib
+
+        saved = joblib.load(path)
+        if not isinstance(saved, dict) or not {"name", "model"} <= set(saved):
+            raise ValueError(f"{path.name} is not a TF-IDF model saved by book.baselines.save_predictor")
+        self.name, self.model = saved["name"], saved["model"]
+
+    def predict_proba(self, texts) -> np.ndarray:
+        proba = self.model.predict_proba(list(texts))
+        return proba[:, list(self.model.classes_).index(1)]
+
+    def truncated(self, texts) -> list[bool]:
+        return [False] * len(texts)
+
+    def no_words(self, texts) -> list[bool]:
+        return [False] * len(texts)
+
+
+class LstmOnnxPredictor(_OnnxModel):
+    """The saved LSTM (vocab.json, config.json) run from lstm/model.onnx: jieba words → ids,
+    the first ``max_len`` kept, a review with no Chinese word read as one unknown word — as
+    book.lstm.LSTMPredictor does."""
+
+    PAD, UNK = 0, 1  # book.lstm.PAD, UNK
+
+    def __init__(self, path: Path):
+        _need(path, "config.json", "vocab.json", ONNX_FILE)
+        self._start_session(path / ONNX_FILE)
+        meta = json.loads((path / "config.json").read_text(encoding="utf-8"))
+        self.max_len = int(meta["config"]["max_len"])
+        self.name = meta.get("name", "lstm")
+        self.stoi = {w: i for i, w in enumerate(json.loads((path / "vocab.json").read_text(encoding="utf-8")))}
+        _jieba()
+
+    @staticmethod
+    def _words(texts) -> list[list[str]]:
+        from .text import tokenize
+        return [tokenize(t) for t in texts]
+
+    def predict_proba(self, texts) -> np.ndarray:
+        ids = [[self.stoi.get(w, self.UNK) for w in ws][:self.max_len] or [self.UNK] for ws in self._words(texts)]
+        out = np.empty(len(ids))
+        for idx in _batches([len(x) for x in ids]):
+            lengths = np.array([len(ids[i]) for i in idx], dtype=np.int64)
+            logit = self.session.run(None, {"ids": _padded(ids, idx, self.PAD), "lengths": lengths})[0]
+            out[idx] = 1.0 / (1.0 + np.exp(-logit.astype(np.float64)))
+        return out
+
+    def truncated(self, texts) -> list[bool]:
+        return [len(ws) > self.max_len for ws in self._words(texts)]
+
+    def no_words(self, texts) -> list[bool]:
+        return [not ws for ws in self._words(texts)]
+
+
+class BertOnnxPredictor(_OnnxModel):
+    """The fine-tuned transformer run from bert/model.onnx; its tokenizer is the saved
+    tokenizer.json (the same ids as the transformers tokenizer), truncated to the saved
+    ``max_len`` tokens, batches padded with the tokenizer's pad id."""
+
+    def __init__(self, path: Path):
+        from tokenizers import Tokenizer
+
+        _need(path, "book_bert.json", "tokenizer.json", "onnx.json", ONNX_FILE)
+        self._start_session(path / ONNX_FILE)
+        meta = json.loads((path / "book_bert.json").read_text(encoding="utf-8"))
+        self.max_len = int(meta["max_len"])
+        self.pad_id = int(json.loads((path / "onnx.json").read_text(encoding="utf-8"))["pad_id"])
+        self.name = f"bert ({Path(meta['base_model']).name}, {meta['pooling']} pooling)"
+        self.tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(max_length=self.max_len)
+
+    def encode(self, texts) -> list[list[int]]:
+        """Token ids with the special tokens, at most ``max_len`` in all."""
+        return [e.ids for e in self.tokenizer.encode_batch(list(texts))]
+
+    def predict_proba(self, texts) -> np.ndarray:
+        ids = self.encode(texts)
+        out = np.empty(len(ids))
+        for idx in _batches([len(x) for x in ids]):
+            logits = self.session.run(None, {"input_ids": _padded(ids, idx, self.pad_id)})[0].astype(np.float64)
+            out[idx] = 1.0 / (1.0 + np.exp(logits[:, 0] - logits[:, 1]))  # softmax(logits)[:, 1]
+        return out
+
+    def truncated(self, texts) -> list[bool]:
+        return [bool(e.overflowing) for e in self.tokenizer.encode_batch(list(texts))]
+
+    def no_words(self, texts) -> list[bool]:
+        return [False] * len(texts)
+
+
+LOADERS = {"tfidf": TfidfPredictor, "lstm": LstmOnnxPredictor, "bert": BertOnnxPredictor}
+
+
+def _load(key: str, path: Path) -> Predictor:
+    """The ONNX predictor; for a model saved before book.export existed (no model.onnx), the torch
+    one (book.lstm / book.bert ``load_predictor``: slower, and it imports torch). ``torch_fallback``
+    on the result tells which."""
+    if key in ("lstm", "bert") and path.is_dir() and not (path / ONNX_FILE).is_file():
+        import importlib
+
+        model = importlib.import_module(f"book.{key}").load_predictor(path)
+        model.torch_fallback = True
+        return model
+    return LOADERS[key](path)
+
+
+# ---------------------------------------------------------------- loading and predicting
+
+
 def available_models(artifacts: Path | None = None) -> list[str]:
-    root = Path(artifacts) if artifacts else artifacts_dir()
-    return [k for k, (_, f) in MODELS.items() if (root / f).exists()]
+    root = artifacts_dir(artifacts)
+    return [k for k, f in MODELS.items() if (root / f).exists()]
 
 
 def _check_texts(texts) -> list[str]:
@@ -51,36 +273,36 @@ def _check_texts(texts) -> list[str]:
     return texts
 
 
-def load_models(models=None, artifacts: Path | None = None) -> dict:
+def load_models(models=None, artifacts: Path | None = None) -> dict[str, Predictor]:
     """Load predictors by key; default: every model whose artifacts exist."""
-    root = Path(artifacts) if artifacts else artifacts_dir()
+    root = artifacts_dir(artifacts)
     have = available_models(root)
     if models is None:
         if not have:
             raise PredictError(f"no trained models in {root}: {BUILD_HINT}")
         models = have
-    out = {}
     for key in models:
         if key not in MODELS:
             raise PredictError(f"unknown model {key!r}: choose from {', '.join(MODELS)}")
-        module, artifact = MODELS[key]
         if key not in have:
-            raise PredictError(f"no trained {key} model in {root / artifact}: {BUILD_HINT}")
+            raise PredictError(f"no trained {key} model in {root / MODELS[key]}: {BUILD_HINT}")
+    # BERT and the LSTM first: their onnxruntime sessions build in the background while TF-IDF loads
+    order = sorted(models, key=lambda k: k == "tfidf")
+    out = {}
+    for key in order + order:  # first pass: load; second: wait for the sessions
         try:
-            out[key] = importlib.import_module(module).load_predictor(root / artifact)
+            if key not in out:
+                out[key] = _load(key, root / MODELS[key])
+            elif isinstance(out[key], _OnnxModel):
+                out[key].wait()
         except Exception as e:  # a half-written or foreign artifact: say which, not a traceback
-            raise PredictError(f"cannot load the trained {key} model from {root / artifact} ({first_line(e)}): "
+            raise PredictError(f"cannot load the trained {key} model from {root / MODELS[key]} ({first_line(e)}): "
                                f"{BUILD_HINT}") from None
-    return out
+    return {key: out[key] for key in models}
 
 
-def predict(texts, models=None, artifacts: Path | None = None, loaded: dict | None = None) -> pd.DataFrame:
-    """P(positive) and label of each review from each model.
-
-    Returns columns review (1-based), text, model, label (0/1), label_name, prob,
-    truncated (the model saw only the beginning of a long review), no_words (the model found
-    no word it reads, e.g. an emoji-only review for the LSTM: its answer says nothing of the content).
-    """
+def predict_rows(texts, models=None, artifacts: Path | None = None, loaded: dict | None = None) -> list[dict]:
+    """The rows of :func:`predict` as dicts (no pandas: the command line uses this)."""
     texts = _check_texts(texts)
     loaded = loaded or load_models(models, artifacts)
     rows = []
@@ -93,13 +315,25 @@ def predict(texts, models=None, artifacts: Path | None = None, loaded: dict | No
             rows.append({"review": i + 1, "text": t, "model": key, "label": label,
                          "label_name": LABEL_NAMES[label], "prob": float(p), "truncated": bool(c),
                          "no_words": bool(e)})
-    return pd.DataFrame(rows)
+    return rows
 
 
-def read_reviews(path: str | Path) -> list[str]:
-    """Reviews from a file: .csv → its `comment` column; anything else → one review a line.
-    Blank lines are skipped; a file with no review is an error."""
-    path = Path(path)
+def predict(texts, models=None, artifacts: Path | None = None, loaded: dict | None = None):
+    """P(positive) and label of each review from each model, as a pandas DataFrame.
+
+    Columns review (1-based), text, model, label (0/1), label_name, prob,
+    truncated (the model saw only the beginning of a long review), no_words (the model found
+    no word it reads, e.g. an emoji-only review for the LSTM: its answer says nothing of the content).
+    """
+    import pandas as pd
+
+    return pd.DataFrame(predict_rows(texts, models, artifacts, loaded))
+
+
+# ---------------------------------------------------------------- files
+
+
+def _read_text(path: Path) -> str:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -109,20 +343,67 @@ def read_reviews(path: str | Path) -> list[str]:
     except OSError as e:
         raise PredictError(f"{path}: cannot be read ({e.strerror})") from None
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise PredictError(f"{path}: not UTF-8 text (invalid byte at offset {e.start})") from None
-    if path.suffix.lower() == ".csv":
+
+
+def read_file(path: str | Path, labels: bool = False) -> tuple[list[str], list[int] | None, list[int]]:
+    """Reviews (and, with ``labels``, their 0/1 labels) from a file.
+
+    .csv: the ``comment`` or else the ``review`` column; labels from ``sentiment`` or else
+    ``label`` (each 0 or 1; anything else is an error naming the line). Anything else: one
+    review a line (no labels possible). Empty or whitespace-only reviews are skipped: returns
+    (reviews, labels or None, the skipped line numbers). A file with no review is an error."""
+    path = Path(path)
+    text = _read_text(path)
+    is_csv = path.suffix.lower() == ".csv"
+    if labels and not is_csv:
+        raise PredictError(f"{path}: --labels needs a CSV file with a {' or '.join(LABEL_COLUMNS)} column")
+    ys: list[int] | None = [] if labels else None
+    reviews, skipped = [], []
+    if is_csv:
         try:
             reader = csv.DictReader(io.StringIO(text))
-            if reader.fieldnames is None or "comment" not in reader.fieldnames:
-                raise PredictError(f"{path}: a CSV needs a 'comment' column (found: {reader.fieldnames or 'none'})")
-            reviews = [row["comment"] or "" for row in reader]
+            cols = reader.fieldnames or []
+            col = next((c for c in TEXT_COLUMNS if c in cols), None)
+            if col is None:
+                raise PredictError(f"{path}: a CSV needs a {' or '.join(repr(c) for c in TEXT_COLUMNS)} column "
+                                   f"(found: {', '.join(cols) or 'none'})")
+            ycol = next((c for c in LABEL_COLUMNS if c in cols), None)
+            if labels and ycol is None:
+                raise PredictError(f"{path}: --labels needs a {' or '.join(repr(c) for c in LABEL_COLUMNS)} column "
+                                   f"(found: {', '.join(cols)})")
+            for row in reader:
+                line = reader.line_num
+                review = row.get(col) or ""
+                if not review.strip():
+                    skipped.append(line)
+                    continue
+                if labels:
+                    y = (row.get(ycol) or "").strip()
+                    if y not in ("0", "1"):
+                        raise PredictError(f"{path}: line {line}: {ycol} is {y!r}, not 0 or 1")
+                    ys.append(int(y))
+                reviews.append(review)
         except csv.Error as e:
             raise PredictError(f"{path}: not a valid CSV file ({e})") from None
     else:
-        reviews = text.splitlines()
-    reviews = [r for r in reviews if r.strip()]
+        for line, review in enumerate(text.splitlines(), 1):
+            (reviews.append(review) if review.strip() else skipped.append(line))
     if not reviews:
         raise PredictError(f"{path}: holds no review (only blank lines)")
-    return reviews
+    return reviews, ys, skipped
+
+
+def read_reviews(path: str | Path) -> list[str]:
+    """The reviews of a file (see :func:`read_file`), blank ones skipped."""
+    return read_file(path)[0]
+
+
+def accuracy(rows: list[dict], labels: list[int]) -> dict[str, dict]:
+    """Per model: accuracy of its labels against ``labels`` (review i ↔ labels[i - 1]) and n."""
+    out: dict[str, list[int]] = {}
+    for r in rows:
+        out.setdefault(r["model"], []).append(int(r["label"] == labels[r["review"] - 1]))
+    return {m: {"accuracy": sum(v) / len(v), "n": len(v)} for m, v in out.items()}

@@ -65,6 +65,20 @@ def tokenize_many(texts: Iterable[str]) -> list[list[str]]:
     return [tokenize(t) for t in texts]
 
 
+@lru_cache(maxsize=1 << 16)
+def _segment_one(review: str) -> str:
+    return " ".join(tokenize(review))
+
+
+def segment(texts) -> list[str]:
+    """Each review as its jieba words joined by spaces (cached per review text): the first step
+    of the TF-IDF pipelines (book.baselines), defined here so that the pickled pipeline needs
+    only this module."""
+    if isinstance(texts, str):
+        raise TypeError("segment() takes a list of reviews, not one string")
+    return [_segment_one(t) for t in texts]
+
+
 def word_counts(docs: Iterable[list[str]], stopwords: Iterable[str] = ()) -> Counter:
     """Total occurrences of each word over tokenized documents, minus ``stopwords``."""
     stop = set(stopwords)
@@ -144,7 +158,7 @@ class BigramLM:
     def _map(self, words: list[str]) -> list[str]:
         return [BOS] + [w if w in self.vocab else UNK for w in words] + [EOS]
 
-    def fit(self, docs: Iterable[list[str]]) -> "BigramLM":
+    def fit(self, docs: Iterable[list[str]]) -> BigramLM:
         docs = [list(d) for d in docs]
         if not any(docs):
             raise ValueError("BigramLM.fit needs at least one non-empty document")

@@ -4,16 +4,13 @@ The tiny model exists only here, as a fixture: the book always fine-tunes a pret
 """
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pandas as pd
 import pytest
 import torch
+from conftest import CHARS, TEXTS_NEG, TEXTS_POS
 
 from book import bert
-
-from conftest import CHARS, TEXTS_NEG, TEXTS_POS
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +80,7 @@ def test_sorted_loader_pads_dynamically(source):
         batches = list(dl)
         assert sum(len(b[1]) for b in batches) == 40
         lengths[shuffle] = []
-        for x, y in batches:
+        for x, _y in batches:
             real = (x != tok.pad_token_id).sum(1)
             assert x.shape[1] == int(real.max())          # padded to the batch's longest, no further
             assert (x[:, 0] == tok.cls_token_id).all()    # [CLS] first, [SEP] last real token
@@ -113,7 +110,7 @@ def trained(source):
     learn = bert.learner(source, dls, pooling="mean", seed=0)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("BOOK_QUIET", "1")  # no progress bar
-        hist = bert.fit(learn, 8, 1e-2)
+        hist = bert.train_model(learn, 8, 1e-2)
     return learn, hist
 
 
@@ -170,3 +167,103 @@ def test_integrated_gradients_add_up(trained):
     assert df.attrs["completeness_gap"] < 0.05 * abs(df.attrs["margin_delta"])
     html = bert.attribution_html(df)
     assert html.count("<span") == 7 and "，" in html  # one span per known character; the unknown comma plain
+
+
+# ---------------------------------------------------------------- device and precision
+
+
+def hooked_dtypes(net):
+    """Record the output dtype of the first layer's query projection, an intermediate of the
+    transformer's forward pass."""
+    seen = []
+    layer = net.hf.base_model.encoder.layer[0].attention.self.query
+    return seen, layer.register_forward_hook(lambda m, i, out: seen.append(out.dtype))
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_precision_env_sets_the_forward_pass_dtype(source, tiny_folder, monkeypatch, precision):
+    from book import device as D
+
+    monkeypatch.setenv(D.DEVICE_ENV, "cpu")
+    monkeypatch.setenv(D.PRECISION_ENV, precision)
+    train = frame(TEXTS_POS + TEXTS_NEG, [1] * 8 + [0] * 8)
+    dls = bert.dataloaders(source.tokenizer, train, train, bs=8)
+    learn = bert.learner(source, dls, pooling="mean", seed=0)
+    assert dls.device.type == "cpu" and learn.precision == learn.model.precision == precision
+    assert {p.device.type for p in learn.model.parameters()} == {"cpu"}
+    x, _ = dls.one_batch()
+    assert x.device.type == "cpu"
+    seen, hook = hooked_dtypes(learn.model)
+    logits = learn.model(x)
+    want = torch.bfloat16 if precision == "bf16" else torch.float32
+    assert seen == [want] and logits.dtype == torch.float32   # logits (and so the loss) in fp32
+    seen.clear()
+    prob = bert.predict_proba(learn.model, source.tokenizer, TEXTS_POS[:3])
+    assert seen == [want] and prob.shape == (3,)
+    hook.remove()
+
+
+def test_bf16_training_keeps_and_saves_fp32_weights(source, tmp_path, monkeypatch):
+    from safetensors import safe_open
+
+    monkeypatch.setenv("BOOK_QUIET", "1")
+    train = frame(TEXTS_POS + TEXTS_NEG, [1] * 8 + [0] * 8)
+    learn = bert.learner(source, bert.dataloaders(source.tokenizer, train, train, bs=8, device="cpu"),
+                         seed=0, precision="bf16")
+    seen, hook = hooked_dtypes(learn.model)
+    before = learn.model.hf.classifier.weight.detach().clone()
+    hist = bert.train_model(learn, 2, 1e-2)
+    hook.remove()
+    assert len(hist) == 2 and set(seen) == {torch.bfloat16}          # training and validation ran in bf16
+    assert not torch.equal(before, learn.model.hf.classifier.weight)  # and it did learn
+    assert {p.dtype for p in learn.model.parameters()} == {torch.float32}
+    path = bert.save(learn, tmp_path / "bert", max_len=16)
+    with safe_open(str(path / "model.safetensors"), "pt") as f:
+        assert {f.get_tensor(k).dtype for k in f.keys()} == {torch.float32}
+    meta = bert.load_predictor(path, precision="fp32").meta
+    assert meta["trained_on"] == "cpu" and meta["trained_precision"] == "bf16"
+
+
+def test_predictor_follows_the_precision_rule(trained, tmp_path, monkeypatch):
+    from book import device as D
+
+    learn, _ = trained
+    path = bert.save(learn, tmp_path / "bert", max_len=16)
+    monkeypatch.setenv(D.PRECISION_ENV, "fp32")
+    fp32 = bert.load_predictor(path)
+    monkeypatch.setenv(D.PRECISION_ENV, "bf16")
+    bf16 = bert.load_predictor(path)
+    assert (fp32.precision, bf16.precision) == ("fp32", "bf16")
+    assert next(fp32.model.parameters()).device.type == "cpu"
+    texts = TEXTS_POS + TEXTS_NEG
+    a, b = fp32.predict_proba(texts), bf16.predict_proba(texts)
+    assert not np.array_equal(a, b)              # bf16 really ran
+    assert np.abs(a - b).max() < 0.05            # and stays close to fp32
+
+
+def test_integrated_gradients_run_in_fp32_even_for_a_bf16_model(trained):
+    learn, _ = trained
+    model = learn.model
+    before = model.precision
+    model.precision = "bf16"
+    try:
+        seen, hook = hooked_dtypes(model)
+        df = bert.integrated_gradients(model, learn.source.tokenizer, "环境不错，菜难吃", steps=64)
+        hook.remove()
+        assert set(seen) == {torch.float32} and model.precision == "bf16"   # restored afterwards
+        assert df.attrs["completeness_gap"] < 0.05 * abs(df.attrs["margin_delta"])
+    finally:
+        model.precision = before
+
+
+def test_evaluate_on_test_records_device_and_precision(trained, tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    monkeypatch.setenv("BOOK_ARTIFACTS", str(tmp_path))
+    learn, _ = trained
+    test = frame(TEXTS_POS + TEXTS_NEG, [1] * 8 + [0] * 8)
+    rec = bert.evaluate_on_test(learn, SimpleNamespace(test=test), name="bert_tiny", max_len=16)
+    assert rec["device"] == "cpu" and rec["precision"] == learn.model.precision
+    import json
+    saved = json.loads((tmp_path / "metrics.json").read_text(encoding="utf-8"))["models"]["bert_tiny"]
+    assert saved["precision"] == learn.model.precision

@@ -40,6 +40,7 @@ def build(tmp_path: Path, code: str, prose: str = "Some text.") -> tuple[subproc
     book.mkdir()
     shutil.copy(ROOT / "_config.yml", book)
     shutil.copy(ROOT / "references.bib", book)
+    shutil.copytree(ROOT / "_ext", book / "_ext")
     (book / "_toc.yml").write_text("format: jb-book\nroot: page\n", encoding="utf-8")
     (book / "page.md").write_text(PAGE.format(code=code, prose=prose), encoding="utf-8")
     assert JUPYTER_BOOK.exists(), f"{JUPYTER_BOOK} not found: install the book extras (make setup)"

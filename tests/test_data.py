@@ -265,3 +265,106 @@ def test_source_record_in_data_folder_matches_the_code():
     """data/README.md is the dataset's source record; it must name the URL and hash the code checks."""
     record = (data.ROOT / "data" / "README.md").read_text(encoding="utf-8")
     assert data.DATA_URL in record and data.SHA256 in record
+
+
+# ---------------------------------------------------------------- the cross-domain sets
+
+import zipfile  # noqa: E402
+
+
+def make_zip(path, members: dict):
+    with zipfile.ZipFile(path, "w") as z:
+        for name, content in members.items():
+            z.writestr(name, content.encode("utf-8") if isinstance(content, str) else content)
+    return path
+
+
+WAIMAI = "label,review\n1,很快，好吃\n0,\ufeff送错了\ufeff\n1,\"  \"\n0,\ufeff\n1,味道不错\n"
+
+
+def test_waimai_loads_strips_bom_and_counts_empty_reviews(tmp_path):
+    df, skipped = data.load_waimai(write(tmp_path / "w.csv", WAIMAI))
+    assert skipped == 2  # one whitespace-only review, one that is only a U+FEFF
+    assert list(df.columns) == ["comment", "sentiment"] and df.index.name == "review_id"
+    assert list(df.index) == [0, 1, 4]  # review_id keeps the file's data row
+    assert df["comment"].tolist() == ["很快，好吃", "送错了", "味道不错"]
+    assert df["sentiment"].tolist() == [1, 0, 1]
+
+
+def test_waimai_missing_column(tmp_path):
+    with pytest.raises(data.DataError, match=r"missing column 'review' \(found: 'label', 'comment'\)"):
+        data.load_waimai(write(tmp_path / "w.csv", "label,comment\n1,好吃\n"))
+
+
+@pytest.mark.parametrize("label", ["2", "positive", ""])
+def test_waimai_bad_label_names_the_row(tmp_path, label):
+    path = write(tmp_path / "w.csv", f"label,review\n1,好吃\n{label},难吃\n")
+    with pytest.raises(data.DataError, match=rf"data row 2 \(review_id 1\): label is '{label}', expected 0 or 1"):
+        data.load_waimai(path)
+
+
+def test_waimai_not_utf8(tmp_path):
+    path = write(tmp_path / "w.csv", "label,review\n1,好吃\n".encode("gbk"))
+    with pytest.raises(data.DataError, match=r"w\.csv: not UTF-8 text \(invalid byte at offset 15\)"):
+        data.load_waimai(path)
+
+
+SHOP = "cat,label,review\n书籍,1,好书\n水果,0,\"\"\n水果,0,\ufeff烂了\n"
+
+
+def test_shopping_loads_from_the_zip(tmp_path):
+    path = make_zip(tmp_path / "s.zip", {"online_shopping_10_cats.csv": SHOP})
+    df, skipped = data.load_shopping(path)
+    assert skipped == 1
+    assert list(df.columns) == ["comment", "sentiment", "cat"]
+    assert df["comment"].tolist() == ["好书", "烂了"] and df["cat"].tolist() == ["书籍", "水果"]
+    assert list(df.index) == [0, 2]
+
+
+def test_shopping_zip_without_the_csv(tmp_path):
+    path = make_zip(tmp_path / "s.zip", {"other.csv": SHOP})
+    with pytest.raises(data.DataError, match=r"the zip holds no online_shopping_10_cats\.csv \(found: other\.csv\)"):
+        data.load_shopping(path)
+
+
+def test_shopping_not_a_zip(tmp_path):
+    with pytest.raises(data.DataError, match=r"s\.zip: not a zip archive"):
+        data.load_shopping(write(tmp_path / "s.zip", SHOP))
+
+
+def test_shopping_missing_cat_column_and_empty_cat(tmp_path):
+    path = make_zip(tmp_path / "a.zip", {"online_shopping_10_cats.csv": "label,review\n1,好\n"})
+    with pytest.raises(data.DataError, match=r"missing column 'cat'"):
+        data.load_shopping(path)
+    path = make_zip(tmp_path / "b.zip", {"online_shopping_10_cats.csv": "cat,label,review\n书籍,1,好\n ,0,差\n"})
+    with pytest.raises(data.DataError, match=r"data row 2 \(review_id 1\): empty cat"):
+        data.load_shopping(path)
+
+
+def test_zip_member_checksum_mismatch(tmp_path):
+    path = make_zip(tmp_path / "s.zip", {"online_shopping_10_cats.csv": SHOP})
+    with pytest.raises(data.DataError, match=r"checksum mismatch for online_shopping_10_cats\.csv inside .*s\.zip"):
+        data._zip_member(path, "online_shopping_10_cats.csv", sha(b"other"))
+    assert data._zip_member(path, "online_shopping_10_cats.csv", sha(SHOP.encode())) == SHOP.encode()
+
+
+def test_fetch_by_name_uses_the_registry_and_verifies(dirs, monkeypatch):
+    cache, mirror = dirs
+    content = WAIMAI.encode()
+    monkeypatch.setitem(data.DATASETS, "waimai_10k",
+                        data.Source("waimai_10k.csv", "https://example.invalid/w.csv", sha(content)))
+    write(mirror / "waimai_10k.csv", content)
+    assert data.fetch("waimai_10k") == cache / "waimai_10k.csv"
+    monkeypatch.setitem(data.DATASETS, "waimai_10k",
+                        data.Source("waimai_10k.csv", "https://example.invalid/w.csv", sha(b"x")))
+    with pytest.raises(data.DataError, match=r"checksum mismatch for the cached copy .*waimai_10k\.csv"):
+        data.fetch("waimai_10k")
+    with pytest.raises(data.DataError, match=r"unknown dataset 'nope': choose from dianping, waimai_10k"):
+        data.fetch("nope")
+
+
+def test_registry_keeps_dianping_and_the_public_sources():
+    assert data.DATASETS["dianping"] == data.Source(data.FILENAME, data.DATA_URL, data.SHA256)
+    shop = data.DATASETS["online_shopping_10_cats"]
+    assert shop.member == "online_shopping_10_cats.csv" and len(shop.member_sha256) == 64
+    assert data.DATASETS["waimai_10k"].url.endswith("/waimai_10k/waimai_10k.csv")

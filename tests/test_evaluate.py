@@ -274,8 +274,86 @@ def test_error_breakdown_counts_errors_per_group():
     traits = review_traits(texts).set_axis(pd.Index([10, 11, 12, 13], name="review_id"))
     entry = E.evaluate(name="m", y_true=[0, 1, 1, 0], y_pred=[1, 1, 0, 0], review_ids=[10, 11, 12, 13], save=False)
     t = E.error_breakdown({"m": entry}, traits)
-    assert t.loc["全部", "n"] == 4 and t.loc["全部", "m"] == 0.5
-    assert t.loc["含否定词", "n"] == 1 and t.loc["含否定词", "m"] == 1.0   # 不好吃 wrong
-    assert t.loc["含转折词", "n"] == 1 and t.loc["含转折词", "m"] == 0.0   # 好吃，但是贵 right
-    assert t.loc["长（>100 字）", "n"] == 0
-    assert t.loc["中（30–100 字）", "m"] == 1.0                           # 80 characters, wrong
+    assert list(t.index) == list(E.TRAIT_GROUPS)
+    assert t.loc["all", "n"] == 4 and t.loc["all", "m"] == 0.5
+    assert t.loc["negation", "n"] == 1 and t.loc["negation", "m"] == 1.0   # 不好吃 wrong
+    assert t.loc["contrast", "n"] == 1 and t.loc["contrast", "m"] == 0.0   # 好吃，但是贵 right
+    assert t.loc["long", "n"] == 0
+    assert t.loc["medium", "m"] == 1.0                                    # 80 characters, wrong
+
+
+# ---------------------------------------------------------------- the record API
+
+
+def test_holm_adjusts_step_down_in_input_order():
+    adj = E.holm([0.01, 0.04, 0.03, 0.5])
+    assert adj.tolist() == pytest.approx([0.04, 0.09, 0.09, 0.5])
+    assert E.holm([0.2]).tolist() == [0.2]
+    assert E.holm([0.6, 0.6]).tolist() == [1.0, 1.0]
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        E.holm([0.1, 1.5])
+
+
+def test_bootstrap_cis_match_resampling_reviews():
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 400)
+    p = np.where(rng.random(400) < 0.8, y, 1 - y)
+    cis = E.bootstrap_cis(y, p, n_boot=4000)
+    lo, hi = E.bootstrap_ci(y, p, n_boot=4000)
+    assert cis["accuracy"][0] == pytest.approx(lo, abs=0.01) and cis["accuracy"][1] == pytest.approx(hi, abs=0.01)
+    s = E.scores(y, p)
+    for k in ("accuracy", "f1_macro", "balanced_accuracy"):
+        assert cis[k][0] < s[k] < cis[k][1]
+
+
+def test_balanced_accuracy_is_the_mean_recall_on_imbalanced_labels():
+    s = E.scores([0] * 90 + [1] * 10, [0] * 100)          # always "negative"
+    assert s["accuracy"] == 0.9 and s["balanced_accuracy"] == 0.5
+
+
+def _record_with(models: dict, results: dict) -> E.Record:
+    data = {"models": {}, "results": results}
+    for name, (fam, pred) in models.items():
+        e = E.evaluate(name, [0, 1, 1, 0, 1, 0], pred, review_ids=range(6), save=False, family=fam)
+        data["models"][name] = e
+    return E.Record(data)
+
+
+def test_record_reads_without_defaults_and_names_the_writer():
+    rec = _record_with({"tfidf_char_linearsvc": ("baseline", [0, 1, 1, 0, 1, 1]),
+                        "lstm_seed0": ("lstm", [0, 1, 0, 0, 1, 0]), "lstm_seed2": ("lstm", [0, 1, 1, 0, 1, 0])},
+                       {"baselines": {"best_by_cv": "tfidf_char_linearsvc"}, "lstm_saved_seed": 2})
+    assert rec.best_baseline() == "tfidf_char_linearsvc"
+    assert rec.saved_model("lstm") == "lstm_seed2"            # the saved seed, not the first one
+    assert rec.seed_names("lstm") == ["lstm_seed0", "lstm_seed2"]
+    s = rec.seed_summary("lstm")
+    assert s["n"] == 2 and s["mean"] == pytest.approx((5 / 6 + 1) / 2)
+    with pytest.raises(E.RecordError, match=r"results\.bert.*run chapters/03c_bert\.md first"):
+        rec.saved_model("bert")
+    with pytest.raises(E.RecordError, match=r"tfidf_original_style.*chapters/03a_baselines\.md"):
+        rec.representatives()
+    with pytest.raises(E.RecordError, match=r"bilstm_seed\*.*chapters/03b_lstm\.md"):
+        rec.seed_names("bilstm")
+    empty = E.Record({})
+    with pytest.raises(E.RecordError, match="run chapters/03a_baselines.md first"):
+        empty.best_baseline()
+    err = E.RecordError("x has no 'y': run z first")
+    assert err._render_traceback_() == ["RecordError: x has no 'y': run z first"]
+
+
+def test_record_saved_lstm_must_exist_among_the_models():
+    rec = _record_with({"lstm_seed0": ("lstm", [0, 1, 1, 0, 1, 0])}, {"lstm_saved_seed": 1})
+    with pytest.raises(E.RecordError, match="lstm_seed1"):
+        rec.saved_model("lstm")
+
+
+def test_paired_tests_apply_holm_across_the_pairs():
+    rec = _record_with({"a": ("baseline", [0, 1, 1, 0, 1, 0]), "b": ("lstm", [1, 0, 0, 1, 0, 1]),
+                        "c": ("lstm", [0, 1, 1, 0, 1, 1])}, {})
+    t = E.paired_tests(rec, [("a", "b"), ("a", "c")])
+    assert t.loc[0, "a_only"] == 6 and t.loc[0, "b_only"] == 0
+    assert t.loc[0, "p_value"] == pytest.approx(2 * 0.5 ** 6)
+    assert t["p_holm"].tolist() == pytest.approx(E.holm(t["p_value"]).tolist())
+    # 6 against 0 is p = 0.031 alone, but not once corrected for the second test
+    assert t["significant"].tolist() == [False, False]
+    assert E.paired_tests(rec, [("a", "b")])["significant"].tolist() == [True]

@@ -2,14 +2,37 @@
 
 Run after `make book` with `make test-html` (pytest -m browser). Saves a full-page
 screenshot of each page under _build/screenshots/.
+
+The pages are served over http on 127.0.0.1 and every other request is blocked, so the
+book must work offline (a formula that needs a CDN shows up as unrendered math). Each page
+is loaded once; the checks below (one JS function each, returning readable problem strings)
+run on it and each check is its own test, so a failure names the page and the check:
+
+    renders   broken images, error outputs, tracebacks, empty glued values
+    markup    literal MyST markup: {glue..., {cite..., {doc}, a role name before a backtick, ``
+    paths     an absolute path of the build machine (/work/..., /home/..., C:\\..., the repo root)
+    decimals  a plain number with more than 4 decimals in a table cell
+    math      a formula MathJax did not render, or raw TeX ($...$, \\(, \\frac) in the text
+    cjk_space a space between two Chinese characters in prose (a hard-wrapped source line shows as one)
+    figures   an image in the article outside a <figure> with a numbered caption ("图 1.2")
+    overflow  an element in the article wider than its box without a horizontal scrollbar (1280 px)
+
+Chapter pages are also checked for a "show code" toggle on a cell with output and for a
+working link to their executed .ipynb (test_chapter_*). Every check is first shown to fail on
+a small bad page and to pass on a small good page (test_check_*).
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
+import json
 import shutil
+import tempfile
 import threading
+import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -22,6 +45,9 @@ SHOTS = ROOT / "_build" / "screenshots"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# Path prefixes of this machine that must never reach a page (besides /work, /home, /tmp, ...).
+MACHINE_PATHS = sorted({str(p) for p in (ROOT, ROOT.parent, Path.home(), Path(tempfile.gettempdir()))
+                        if len(str(p)) > 1})
 
 
 def toc_pages() -> list[str]:
@@ -57,24 +83,256 @@ PROBLEMS_JS = """() => {
   return out;
 }"""
 
+# Shared by the checks below: the article, a snippet maker, and the text of an element with
+# some subtrees (code, math, nested prose) replaced by one U+FFFC each, so that text on either
+# side of them never looks adjacent.
+_HELPERS = r"""
+  const article = document.querySelector('article.bd-article') || document.querySelector('main') || document.body;
+  const BLOCKS = new Set(['P', 'DIV', 'LI', 'UL', 'OL', 'DL', 'DD', 'DT', 'TD', 'TH', 'TR', 'TABLE', 'SECTION', 'FIGURE',
+                          'FIGCAPTION', 'CAPTION', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'PRE', 'BLOCKQUOTE', 'NAV', 'HEADER', 'FOOTER']);
+  const textOf = (el, skip, blocks = false) => {  // blocks: put a newline around block elements
+    let s = '';
+    const walk = (node) => {
+      for (const c of node.childNodes) {
+        if (c.nodeType === 3) s += c.data;
+        else if (c.nodeType === 1) {
+          if (c.matches(skip)) { s += '\ufffc'; continue; }
+          const b = blocks && BLOCKS.has(c.tagName);
+          if (b) s += '\n';
+          walk(c);
+          if (b) s += '\n';
+        }
+      }
+    };
+    walk(el);
+    return s;
+  };
+  // Problem strings for the regex matches in text, matches close together merged into one snippet.
+  const report = (text, pats, label, n = 12) => {
+    const spans = [];
+    for (const re of pats) for (const m of text.matchAll(re)) spans.push([m.index, m.index + m[0].length]);
+    spans.sort((a, b) => a[0] - b[0]);
+    const merged = [];
+    for (const s of spans) {
+      const last = merged[merged.length - 1];
+      if (last && s[0] <= last[1] + 3) last[1] = Math.max(last[1], s[1]); else merged.push([...s]);
+    }
+    return merged.map(([a, b]) => {  // the context stops at the edges of the block
+      const left = text.slice(Math.max(0, a - n), a), right = text.slice(b, b + n);
+      const s = left.slice(left.lastIndexOf('\n') + 1) + text.slice(a, b) + right.split('\n')[0];
+      return label + ': "' + s.replace(/\s+/g, ' ').replace(/\ufffc/g, '⟨…⟩').trim() + '"';
+    });
+  };
+  const some = (list, n, what) => list.length > n ? list.slice(0, n).concat([`... and ${list.length - n} more ${what}`]) : list;
+"""
+
+
+def _js(body: str, arg: str = "") -> str:
+    return "(" + arg + ") => {" + _HELPERS + body + "}"
+
+
+MARKUP_JS = _js(r"""
+  const text = textOf(document.body, 'script, style, noscript, pre, textarea, mjx-container', true);
+  const pats = [/\{(glue|cite|doc|ref|numref|eq|term|download|abbr|index|math|sub|sup)(:[\w-]+)?\}[^\s\ufffc]*/g,
+                /\{glue/g, /\{cite/g, /\{[a-z][\w-]*(:[\w-]+)?\}`[^\s`]*`?/g, /\b(glue|cite|numref|ref|doc|eq)(:[\w-]+)?`[^\s`]*`?/g, /``/g];
+  return some(report(text, pats, 'literal markup', 10), 10, 'places');
+""")
+
+PATHS_JS = _js(r"""
+  const text = textOf(document.body, 'script, style, noscript', true);
+  const esc = s => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const roots = 'work|home|tmp|root|usr|opt|var|etc|mnt|srv|media|run|nix|scratch|private|Users|Volumes';
+  const pats = [new RegExp(`(?<![\\w.:/~-])/(?:${roots})(?=/|\\b)[^\\s"'<>，。；、）)]*`, 'g'),
+                /(?<![\w])[A-Za-z]:\\[^\s"'<>，。；]*/g, /file:\/\/[^\s"'<>]+/g];
+  for (const p of prefixes) pats.push(new RegExp(`(?<![\\w.-])${esc(p)}(?![\\w.-])[^\\s"'<>，。；、）)]*`, 'g'));
+  return some(report(text, pats, 'machine path', 12), 10, 'places');
+""", "prefixes")
+
+DECIMALS_JS = _js(r"""
+  const out = [];
+  const num = /^[-+\u2212]?\d+(?:,\d{3})*\.(\d+)(?:[eE][-+]?\d+)?%?$/;
+  document.querySelectorAll('table').forEach((table, t) => {
+    const long = [];
+    for (const cell of table.querySelectorAll('td, th')) {
+      const s = cell.textContent.trim();
+      const m = num.exec(s);
+      if (m && m[1].length > 4) {
+        const row = cell.closest('tr');
+        const head = row ? (row.querySelector('th, td').textContent.trim().slice(0, 30)) : '';
+        long.push(`"${s}" (row "${head}")`);
+      }
+    }
+    if (long.length) {
+      const cap = (table.querySelector('caption') || {textContent: ''}).textContent.trim().slice(0, 40);
+      out.push(`table ${t + 1}${cap ? ' "' + cap + '"' : ''}: ${long.length} cell(s) with more than 4 decimals, e.g. ` + long.slice(0, 3).join(', '));
+    }
+  });
+  return out;
+""")
+
+WAIT_MATHJAX_JS = """async () => {
+  const p = window.MathJax && window.MathJax.startup && window.MathJax.startup.promise;
+  if (p) await Promise.race([p, new Promise(r => setTimeout(r, 15000))]);
+}"""
+
+MATH_JS = _js(r"""
+  const out = [];
+  const raw = [...document.querySelectorAll('.math')].filter(el => !el.querySelector('mjx-container') && !el.closest('mjx-container'));
+  for (const el of raw) out.push('math not rendered: "' + el.textContent.trim().replace(/\s+/g, ' ').slice(0, 60) + '"');
+  for (const el of document.querySelectorAll('mjx-merror')) out.push('math error: ' + (el.getAttribute('data-mjx-error') || el.textContent).slice(0, 80));
+  const text = textOf(document.body, 'script, style, noscript, code, pre, textarea, mjx-container, .math', true);
+  const cmds = 'frac|tfrac|dfrac|mathrm|mathbb|mathcal|mathbf|text|textbf|hat|tilde|bar|sum|prod|log|exp|begin|end|left|right|cdot|times|alpha|beta|sigma|tanh|sqrt|leq?|geq?|in|sim|dots|ldots|operatorname|quad';
+  const pats = [/\$[^$]{0,200}\$/g, /\\\(/g, /\\\)/g, /\\\[/g, /\\\]/g, new RegExp(`\\\\(${cmds})(?![a-zA-Z])`, 'g')];
+  return some(out, 8, 'unrendered formulas').concat(some(report(text, pats, 'raw TeX in the text', 12), 8, 'places'));
+""")
+
+CJK_SPACE_JS = _js(r"""
+  const PROSE = 'p, li, figcaption, caption, h1, h2, h3, h4, h5, h6, dd, dt';
+  const SKIP = 'code, pre, kbd, samp, input, textarea, select, button, script, style, mjx-container, .math, .headerlink, ' + PROSE;
+  const C = '[\\u2e80-\\u2fff\\u3000-\\u303f\\u3040-\\u30ff\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff\\uff00-\\uffef]';
+  const re = new RegExp(`${C}(\\s+)(?=${C})`, 'g');
+  const out = [];
+  for (const el of article.querySelectorAll(PROSE)) {
+    if (el.parentElement && el.parentElement.closest('code, pre, kbd, samp, textarea, .math')) continue;
+    let s = textOf(el, SKIP);
+    s = s.replace(/(第[\d一二三四五六七八九十百零〇]+[章节部篇])\s+/g, '$1\ufffc');  // a chapter label: "第二章 分析"
+    for (const m of s.matchAll(re)) {
+      const i = m.index + 1;
+      const ctx = (s.slice(Math.max(0, i - 10), i) + '\u2423' + s.slice(i + m[1].length, i + m[1].length + 10))
+        .replace(/\s+/g, ' ').replace(/\ufffc/g, '⟨…⟩').trim();
+      out.push(`space between Chinese characters in <${el.tagName.toLowerCase()}>: "${ctx}"` + (m[1].includes('\n') ? ' (a line break in the source)' : ''));
+    }
+  }
+  return some(out, 12, 'places');
+""")
+
+FIGURES_JS = _js(r"""
+  const out = [];
+  const numbered = /^(图|表|Fig\.?|Figure)\s*\d+(\.\d+)*/;
+  for (const img of article.querySelectorAll('img')) {
+    if (img.closest('.logo, .navbar-brand, .headerlink, button, a.reference.external > .badge')) continue;
+    const r = img.getBoundingClientRect(), w = r.width || img.naturalWidth, h = r.height || img.naturalHeight;
+    if (w > 0 && w <= 32 && h <= 32) continue;  // an icon
+    const src = (img.getAttribute('src') || '').slice(0, 60);
+    const fig = img.closest('figure');
+    const cap = fig && fig.querySelector(':scope > figcaption');
+    const text = cap ? cap.textContent.trim().replace(/\s+/g, ' ') : '';
+    if (!fig) out.push(`image outside a numbered figure: ${src}`);
+    else if (!cap) out.push(`figure without a caption: ${src}`);
+    else if (!cap.querySelector('.caption-number') || !numbered.test(text)) out.push(`figure caption without a number: "${text.slice(0, 40)}" (${src})`);
+  }
+  for (const fig of article.querySelectorAll('figure')) {
+    if (!fig.querySelector('img, svg, canvas, table, video, object')) out.push('figure with no image: "' + fig.textContent.trim().replace(/\s+/g, ' ').slice(0, 60) + '"');
+  }
+  const t = article.textContent, i = t.indexOf('<Figure size');
+  if (i >= 0) out.push('a matplotlib figure printed as text: "' + t.slice(i, i + 40) + '"');
+  return out;
+""")
+
+OVERFLOW_JS = _js(r"""
+  const bad = [];
+  for (const el of [article, ...article.querySelectorAll('*')]) {
+    // MathJax internals, and inline formulas (their clipped screen-reader copy counts in scrollWidth):
+    // a too wide display formula shows on its box, a too wide inline one on its paragraph
+    if (el.closest('mjx-container') || (el.matches('.math') && getComputedStyle(el).display.startsWith('inline'))) continue;
+    if (el.clientWidth === 0 || el.scrollWidth <= el.clientWidth + 8) continue;  // 8px: an italic or superscript overhang
+    const ox = getComputedStyle(el).overflowX;
+    if (ox === 'auto' || ox === 'scroll') continue;
+    bad.push(el);
+  }
+  const inner = bad.filter(el => !bad.some(o => o !== el && el.contains(o)));
+  return inner.map(el => {
+    const cls = String(el.getAttribute('class') || '').trim().split(/\s+/).filter(Boolean).slice(0, 3).map(c => '.' + c).join('');
+    return `cut off at ${window.innerWidth}px: <${el.tagName.toLowerCase()}${cls}> has ${el.scrollWidth}px of content in ${el.clientWidth}px and no scrollbar: "` +
+      el.textContent.trim().replace(/\s+/g, ' ').slice(0, 50) + '"';
+  });
+""")
+
+TOGGLE_JS = """() => {
+  const cells = [...document.querySelectorAll('.cell')];
+  // output the reader sees next to the toggle (hide-input), not hidden with the code (hide-cell)
+  const hasOutput = c => [...c.querySelectorAll('.cell_output')].some(o => !o.closest('details.above-input') &&
+                                                                           (o.querySelector('img, svg, table') || o.textContent.trim()));
+  const toggled = c => c.querySelector(':scope > details.above-input') ||
+                       (c.classList.contains('tag_hide-input') && c.querySelector('button.toggle-button, .toggle-details'));
+  return {cells: cells.length, toggles: cells.filter(c => toggled(c)).length,
+          ok: cells.filter(c => toggled(c) && hasOutput(c)).length,
+          visuals: document.querySelectorAll('article table, article figure, article img').length};
+}"""
+
+CHECKS = {"renders": (PROBLEMS_JS, None), "markup": (MARKUP_JS, None), "paths": (PATHS_JS, "prefixes"),
+          "decimals": (DECIMALS_JS, None), "math": (MATH_JS, None), "cjk_space": (CJK_SPACE_JS, None),
+          "figures": (FIGURES_JS, None), "overflow": (OVERFLOW_JS, None)}
+
 
 def page_problems(page) -> list[str]:
-    """What a reader would see broken on the loaded page."""
+    """What a reader would see broken on the loaded page (the basic 'renders' check)."""
     page.wait_for_load_state("load")
     return page.evaluate(PROBLEMS_JS)
+
+
+def inspect(page, url: str) -> dict:
+    """Load `url` and run every check: {'status', 'title', 'blocked', check name: [problems]}."""
+    blocked = page.blocked_requests
+    resp = page.goto(url)
+    page.wait_for_load_state("load")
+    page.evaluate(WAIT_MATHJAX_JS)
+    result = {"status": resp.status if resp else None, "title": page.locator("h1").count(),
+              "blocked": list(blocked)}
+    for name, (js, arg) in CHECKS.items():
+        result[name] = page.evaluate(js, MACHINE_PATHS) if arg else page.evaluate(js)
+    if blocked and result["math"]:
+        result["math"].append("the page asked for (blocked, the book must work offline): " + ", ".join(blocked[:3]))
+    result["toggles"] = page.evaluate(TOGGLE_JS)
+    result["notebooks"] = page.eval_on_selector_all(
+        "a[href]", "els => [...new Set(els.map(a => a.href).filter(h => new URL(h).pathname.endsWith('.ipynb')))]")
+    return result
+
+
+def notebook_problems(url: str) -> str | None:
+    """Why the linked executed notebook is not usable (None when it is fine)."""
+    if urlsplit(url).hostname != "127.0.0.1":
+        return f"{url} is outside the book"
+    try:
+        with urllib.request.urlopen(url, timeout=20) as r:
+            status, body = r.status, r.read()
+    except OSError as e:
+        return f"{url}: {e}"
+    if status != 200:
+        return f"{url}: HTTP {status}"
+    try:
+        nb = json.loads(body)
+    except ValueError:
+        return f"{url}: not JSON"
+    code = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
+    if not any(c.get("outputs") for c in code):
+        return f"{url}: none of its {len(code)} code cells has outputs (not executed)"
+    return None
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def serve(directory: Path):
+    """Serve `directory` over http on 127.0.0.1; yields the base URL."""
+    handler = functools.partial(QuietHandler, directory=str(directory))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
 
 
 @pytest.fixture(scope="module")
 def server():
     if not (HTML / "index.html").exists():
         pytest.fail(f"{HTML / 'index.html'} does not exist: run `make book` first")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(HTML))
-    handler.log_message = lambda *a, **k: None
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    t = threading.Thread(target=httpd.serve_forever, daemon=True)
-    t.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    with serve(HTML) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -89,15 +347,71 @@ def browser():
         b.close()
 
 
+def new_page(browser):
+    """A 1280x900 page whose requests to anywhere but 127.0.0.1 are blocked (and listed)."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    blocked = []
+
+    def route(r):
+        url = r.request.url
+        if urlsplit(url).scheme in ("data", "blob", "file") or urlsplit(url).hostname == "127.0.0.1":
+            r.continue_()
+        else:
+            blocked.append(url)
+            r.abort()
+
+    ctx.route("**/*", route)
+    pg = ctx.new_page()
+    pg.blocked_requests = blocked
+    return pg
+
+
 @pytest.fixture
 def page(browser):
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
-    pg = ctx.new_page()
+    pg = new_page(browser)
     yield pg
-    ctx.close()
+    pg.context.close()
 
 
-def test_checker_sees_broken_pages(page, tmp_path, server):
+@pytest.fixture(scope="module")
+def book(browser, server):
+    """Each page of the book, loaded once (with a screenshot), with every check's result."""
+    seen = {}
+
+    def get(name):
+        if name not in seen:
+            pg = new_page(browser)
+            try:
+                seen[name] = inspect(pg, f"{server}/{name}.html")
+                SHOTS.mkdir(parents=True, exist_ok=True)
+                pg.screenshot(path=str(SHOTS / f"{Path(name).name}.png"), full_page=True)
+            finally:
+                pg.context.close()
+        return seen[name]
+
+    return get
+
+
+@pytest.fixture(scope="module")
+def fixtures(tmp_path_factory):
+    """A served folder for the small good and bad pages the check tests write."""
+    folder = tmp_path_factory.mktemp("html_fixtures")
+    with serve(folder) as url:
+        yield folder, url
+
+
+def check(page, fixtures, name: str, body: str, head: str = "") -> dict:
+    """Write a one-page HTML (body inside the book's article element) and inspect it."""
+    folder, url = fixtures
+    (folder / name).write_text(f'<!DOCTYPE html><html><head><meta charset="utf-8">{head}</head><body>'
+                               f'<main><article class="bd-article" style="width:800px">{body}</article></main>'
+                               "</body></html>", encoding="utf-8")
+    return inspect(page, f"{url}/{name}")
+
+
+# ---------------------------------------------------------------- the checks can fail (and pass)
+
+def test_checker_sees_broken_pages(page, tmp_path):
     """The checks can fail: a page with a broken image and a traceback is caught."""
     bad = tmp_path / "bad.html"
     bad.write_text('<html><body><img src="missing.png"><div class="output traceback">'
@@ -109,15 +423,194 @@ def test_checker_sees_broken_pages(page, tmp_path, server):
     assert any(p.startswith("visible traceback") for p in problems)
 
 
+def test_check_markup(page, fixtures):
+    bad = check(page, fixtures, "markup_bad.html",
+                "<p>最好的基线是 {glue:text}r_best_baseline``。</p><p>见 {doc}`chapters/02_analysis`。</p>"
+                "<p>引用 {cite:p}<code>mcnemar1947</code> 和 {glue}</p><p>还有 numref`fig-a` 与 ``x``</p>")["markup"]
+    assert len(bad) >= 4, bad
+    assert any("{glue:text}r_best_baseline``" in p for p in bad), bad
+    assert any("{doc}`chapters" in p for p in bad) and any("{cite:p}" in p for p in bad), bad
+    good = check(page, fixtures, "markup_good.html",
+                 "<p>最好的基线是 <span class=\"pasted-text\">tfidf</span>，集合 {0, 1}，字典 {'a': 1}。</p>"
+                 "<pre>glue(\"x\", 1)\nprint(f\"{glue}\")  # ``code``</pre>")["markup"]
+    assert good == []
+
+
+def test_check_machine_paths(page, fixtures):
+    bad = check(page, fixtures, "paths_bad.html",
+                f"<p>模型保存在 /work/main/artifacts/bert 下。</p><p>缓存：/home/alice/.cache/x；临时文件 /tmp/tmpab12/x.csv</p>"
+                f"<pre>FileNotFoundError: C:\\Users\\bob\\data.csv</pre><p>来自 {ROOT}/data 与 /root/.cache</p>"
+                "<p>file:///usr/share/fonts/x.ttf</p>")["paths"]
+    for leak in ("/work/main/artifacts/bert", "/home/alice/.cache/x", "/tmp/tmpab12/x.csv", "C:\\Users\\bob",
+                 f"{ROOT}/data", "/root/.cache", "file:///usr/share"):
+        assert any(leak in p for p in bad), (leak, bad)
+    good = check(page, fixtures, "paths_good.html",
+                 "<p>数据来自 https://github.com/wshuyi/public_datasets/blob/master/dianping.csv 与 "
+                 "http://127.0.0.1:8000/work/main.html，结果在 artifacts/metrics.json，源文件 chapters/02_analysis.md；"
+                 "正/负 两类，TP / (TP + FP)，1/2，TF-IDF/SVM，./artifacts/lstm/，<a href=\"/work/x\">链接</a>。</p>")["paths"]
+    assert good == []
+
+
+def test_check_decimals(page, fixtures):
+    bad = check(page, fixtures, "decimals_bad.html",
+                "<table><tr><th>模型</th><th>准确率</th></tr><tr><td>bert</td><td>0.585213</td></tr>"
+                "<tr><td>lstm</td><td>-1.234567e-03</td></tr></table>")["decimals"]
+    assert len(bad) == 1 and "2 cell(s)" in bad[0] and '"0.585213"' in bad[0] and '"bert"' in bad[0], bad
+    good = check(page, fixtures, "decimals_good.html",
+                 "<table><tr><th>模型</th><th>准确率</th><th>种子</th><th>说明</th></tr>"
+                 "<tr><td>bert</td><td>0.8850</td><td>1,234</td><td>v0.123456 或 0.585213±0.01 (0.1234567)</td></tr></table>"
+                 "<p>0.585213 不在表中</p>")["decimals"]
+    assert good == []
+
+
+def test_check_math(page, fixtures):
+    """Unrendered formulas (here: MathJax asked for from a CDN, which is blocked) and raw TeX are caught."""
+    bad = check(page, fixtures, "math_bad.html",
+                r'<p>公式 <span class="math notranslate nohighlight">\(x^2\)</span> 与 $y$，'
+                r'以及 \frac{a}{b}、\mathrm{acc}。</p>',
+                head='<script defer src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"></script>')
+    assert any(p.startswith(r'math not rendered: "\(x^2\)"') for p in bad["math"]), bad["math"]
+    assert any("$y$" in p for p in bad["math"]) and any(r"\frac" in p for p in bad["math"]), bad["math"]
+    assert any("cdn.jsdelivr.net" in p for p in bad["math"]) and bad["blocked"], bad
+    # What MathJax leaves behind: the .math element holds an mjx-container (with assistive MathML).
+    good = check(page, fixtures, "math_good.html",
+                 '<p>公式 <span class="math notranslate nohighlight"><mjx-container class="MathJax" jax="CHTML">'
+                 '<mjx-math><mjx-mi>x</mjx-mi></mjx-math><mjx-assistive-mml><math><mi>x</mi></math></mjx-assistive-mml>'
+                 r'</mjx-container></span> 价格 5 元。</p><pre>s = "$HOME \\frac"</pre><code>\(x\)</code>')["math"]
+    assert good == []
+
+
+def test_check_cjk_space(page, fixtures):
+    bad = check(page, fixtures, "cjk_bad.html",
+                "<p>然后说明全书共用的\n数据划分，最后介绍算法。</p><ul><li>准确率 高</li></ul>"
+                "<figure><figcaption>左图 右图</figcaption></figure><h2>数据 概览</h2>")["cjk_space"]
+    assert any('"然后说明全书共用的␣数据划分，最后介绍算"' in p and "line break" in p for p in bad), bad
+    assert any("准确率␣高" in p for p in bad) and any("左图␣右图" in p for p in bad), bad
+    assert any("数据␣概览" in p for p in bad), bad
+    good = check(page, fixtures, "cjk_good.html",
+                 "<h1>第二章 分析</h1><p>见第三章 方法。数据集 <code>dianping.csv</code> 来自公开仓库，共 <span>2000</span> 行；"
+                 "词 <span class=\"math\">w</span> 在正面评论中。</p><pre>好吃 还会再来</pre>"
+                 "<table><tr><td><code>好吃 难吃</code></td><td>评论 原文</td></tr></table><input value=\"你 好\">")["cjk_space"]
+    assert good == []
+
+
+def test_check_figures(page, fixtures):
+    _png(fixtures[0] / "plot.png")
+    bad = check(page, fixtures, "figures_bad.html",
+                '<div class="cell_output"><img src="plot.png" width="300"></div>'
+                '<figure><img src="plot.png" width="300"><figcaption><p>没有编号的说明</p></figcaption></figure>'
+                '<figure><div class="output text_plain"><pre>&lt;Figure size 1300x360 with 3 Axes&gt;</pre></div>'
+                '<figcaption><p><span class="caption-number">图 2 </span>长度分布</p></figcaption></figure>')["figures"]
+    assert any(p.startswith("image outside a numbered figure") for p in bad), bad
+    assert any(p.startswith('figure caption without a number: "没有编号的说明"') for p in bad), bad
+    assert any(p.startswith("figure with no image") for p in bad) and any("<Figure size" in p for p in bad), bad
+    good = check(page, fixtures, "figures_good.html",
+                 '<figure id="fig-a"><div class="cell_output"><img src="plot.png" width="300"></div><figcaption><p>'
+                 '<span class="caption-number">图 1.2 </span><span class="caption-text">长度分布</span></p></figcaption></figure>'
+                 '<p><img src="plot.png" width="16" height="16" class="icon"></p>')["figures"]
+    assert good == []
+
+
+def _png(path: Path, size: int = 64) -> None:
+    """A small grey PNG (no matplotlib needed)."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    raw = b"".join(b"\x00" + b"\x80" * size for _ in range(size))
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 0, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def test_check_overflow(page, fixtures):
+    wide = "<table><tr>" + "".join(f"<td>column_{i}_value</td>" for i in range(30)) + "</tr></table>"
+    bad = check(page, fixtures, "overflow_bad.html",
+                f'<div class="cell_output"><div class="output text_html">{wide}</div></div>'
+                '<div style="overflow-x:hidden"><pre style="overflow:visible;white-space:pre">' + "x = 1  # " + "long " * 60 + "</pre></div>")
+    assert any("text_html" in p and "column_0_value" in p for p in bad["overflow"]), bad["overflow"]
+    assert any("<pre" in p or "<div" in p for p in bad["overflow"] if "long long" in p), bad["overflow"]
+    good = check(page, fixtures, "overflow_good.html",
+                 f'<div class="pst-scrollable-table-container" style="overflow-x:auto">{wide}</div>'
+                 '<pre style="overflow-x:auto">' + "long " * 60 + "</pre><p>短文本</p>")["overflow"]
+    assert good == []
+
+
+def test_check_chapter_toggle_and_notebook(page, fixtures):
+    """A chapter with a 'show code' toggle on a cell with output and a link to an executed
+    notebook passes; toggles without output, and broken or unexecuted notebooks, are caught."""
+    folder, url = fixtures
+    cell = ('<div class="cell tag_hide-input docutils container"><details class="hide above-input">'
+            '<summary>Show code cell source</summary><div class="cell_input"><pre>1 + 1</pre></div></details>'
+            '<div class="cell_output docutils container">{out}</div></div>')
+    nb = {"cells": [{"cell_type": "code", "source": "1 + 1", "outputs": [{"output_type": "execute_result",
+          "data": {"text/plain": "2"}}], "metadata": {}, "execution_count": 1}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (folder / "good.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    nb["cells"][0]["outputs"] = []
+    (folder / "unexecuted.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    good = check(page, fixtures, "chapter_good.html",
+                 cell.format(out='<div class="output text_plain"><pre>2</pre></div>') + '<a href="good.ipynb">notebook</a>')
+    assert good["toggles"]["ok"] == 1 and chapter_problems(good) == ([], [])
+    hidden_cell = ('<div class="cell tag_hide-cell docutils container"><details class="hide above-input">'
+                   '<summary>Show code cell content</summary><div class="cell_input"><pre>2 + 2</pre></div>'
+                   '<div class="cell_output"><div class="output text_plain"><pre>4</pre></div></div></details></div>')
+    bad = check(page, fixtures, "chapter_bad.html", cell.format(out="") + hidden_cell +
+                '<a href="unexecuted.ipynb">a</a><a href="missing.ipynb">b</a>')
+    toggle, notebook = chapter_problems(bad)
+    assert toggle and "no code cell" in toggle[0] and "2 toggles" in toggle[0], toggle
+    assert any("unexecuted.ipynb: none of its 1 code cells has outputs" in p for p in notebook), notebook
+    assert any("missing.ipynb" in p and "404" in p for p in notebook), notebook
+    none = check(page, fixtures, "chapter_none.html", "<p>没有代码</p>")
+    assert chapter_problems(none)[1] == ["no link to the executed notebook (.ipynb)"]
+
+
+def chapter_problems(result: dict) -> tuple[list[str], list[str]]:
+    """(toggle problems, notebook-link problems) of an inspected chapter page."""
+    t = result["toggles"]
+    toggle = [] if t["ok"] else [f"no code cell with output has a 'show code' toggle "
+                                 f"({t['cells']} cells, {t['toggles']} toggles)"]
+    links = result["notebooks"]
+    if not links:
+        return toggle, ["no link to the executed notebook (.ipynb)"]
+    bad = [p for p in map(notebook_problems, links) if p]
+    return toggle, bad if len(bad) == len(links) else []
+
+
+# ---------------------------------------------------------------- the book
+
 @pytest.mark.parametrize("name", toc_pages())
-def test_page_renders(name, page, server):
-    resp = page.goto(f"{server}/{name}.html")
-    assert resp is not None and resp.ok, f"{name}.html did not load ({resp and resp.status})"
-    problems = page_problems(page)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{Path(name).name}.png"), full_page=True)
+def test_page_renders(name, book):
+    r = book(name)
+    assert r["status"] == 200, f"{name}.html did not load ({r['status']})"
+    assert not r["renders"], f"{name}: " + "; ".join(r["renders"])
+    assert r["title"] >= 1, f"{name}: no title"
+
+
+@pytest.mark.parametrize("check_name", [c for c in CHECKS if c != "renders"])
+@pytest.mark.parametrize("name", toc_pages())
+def test_page(name, check_name, book):
+    problems = book(name)[check_name]
+    assert not problems, f"{name} [{check_name}]:\n  " + "\n  ".join(problems)
+
+
+def _is_chapter(name: str, result: dict) -> bool:
+    """Every page but the root, and but an appendix without tables or figures."""
+    return name != toc_pages()[0] and not ("appendix" in name and result["toggles"]["visuals"] == 0)
+
+
+@pytest.mark.parametrize("name", toc_pages()[1:])
+def test_chapter_shows_code(name, book):
+    r = book(name)
+    problems = chapter_problems(r)[0] if _is_chapter(name, r) else []
     assert not problems, f"{name}: " + "; ".join(problems)
-    assert page.locator("h1").count() >= 1, f"{name}: no title"
+
+
+@pytest.mark.parametrize("name", toc_pages()[1:])
+def test_chapter_links_executed_notebook(name, book):
+    r = book(name)
+    problems = chapter_problems(r)[1] if _is_chapter(name, r) else []
+    assert not problems, f"{name}: " + "; ".join(problems)
 
 
 def test_navigation_lists_every_chapter(page, server):

@@ -1,4 +1,5 @@
-"""book.lstm on small made-up reviews: vocabulary, batching, packing, learning, saving."""
+"""book.lstm on small made-up reviews: vocabulary, batching, packing, learning, the device,
+saving; book.probe (what the model learned) on the same tiny model."""
 from __future__ import annotations
 
 import copy
@@ -8,7 +9,9 @@ import pandas as pd
 import pytest
 import torch
 
+from book import device as D
 from book import lstm as L
+from book import probe
 from book.text import tokenize
 
 TINY = dict(embedding_dim=16, hidden_dim=16, num_layers=1, dropout=0.0, embed_dropout=0.0,
@@ -202,23 +205,25 @@ def test_predictions_are_probabilities_in_input_order(trained):
 def test_prefix_probabilities_end_with_the_whole_review(trained):
     p = trained[0].predictor
     text = "服务很差，但是很好吃"
-    df = L.prefix_probabilities(p, text)
+    df = probe.prefix_probabilities(p, text)
     assert list(df["word"]) == tokenize(text)
     assert df["prob"].iloc[-1] == pytest.approx(float(p.predict_proba([text])[0]), rel=1e-6)
     with pytest.raises(ValueError, match="no Chinese word"):
-        L.prefix_probabilities(p, "ok!")
+        probe.prefix_probabilities(p, "ok!")
 
 
 def test_embedding_tsne_lists_missing_words(trained):
     p = trained[0].predictor
     words = [w for w in p.vocab.itos[2:14]] + ["从没见过的词"]
-    df, missing = L.embedding_tsne(p, words, perplexity=3)
+    df, missing = probe.embedding_tsne(p, words, perplexity=3)
     assert missing == ["从没见过的词"]
     assert list(df["word"]) == words[:-1] and np.isfinite(df[["x", "y"]].to_numpy()).all()
     pol = [1 if i % 2 else -1 for i in range(len(words) - 1)]
-    assert 0.0 <= L.neighbour_agreement(p, words[:-1], pol) <= 1.0
+    assert 0.0 <= probe.neighbour_agreement(p, words[:-1], pol) <= 1.0
     with pytest.raises(ValueError, match="not in the vocabulary: 从没见过的词"):
-        L.neighbour_agreement(p, words, pol + [1])
+        probe.neighbour_agreement(p, words, pol + [1])
+    with pytest.raises(ValueError, match="12 words but 3 polarity labels"):
+        probe.neighbour_agreement(p, words[:-1], pol[:3])
 
 
 def test_neighbours_are_found_in_the_embedding(trained):
@@ -228,6 +233,80 @@ def test_neighbours_are_found_in_the_embedding(trained):
     with torch.no_grad():  # make words[1] a copy of words[0]'s vector, and words[2] its opposite
         e[p.vocab.stoi[words[1]]] = e[p.vocab.stoi[words[0]]] * 2
         e[p.vocab.stoi[words[2]]] = -e[p.vocab.stoi[words[0]]]
-    near = L.nearest_words(p, words[0], words, k=5)
+    near = probe.nearest_words(p, words[0], words, k=5)
     assert near[0] == words[1] and near[-1] == words[2] and words[0] not in near
-    assert L.neighbour_agreement(p, words[:2], [1, 1]) == 1.0
+    assert probe.neighbour_agreement(p, words[:2], [1, 1]) == 1.0
+
+
+# ---------------------------------------------------------------- chance level of the agreement
+
+
+def test_clustered_vectors_agree_far_above_chance():
+    rng = np.random.default_rng(0)
+    pol = np.array([1] * 15 + [-1] * 15)
+    centres = {1: rng.normal(size=16), -1: rng.normal(size=16)}
+    vectors = np.stack([centres[p] + 0.05 * rng.normal(size=16) for p in pol])
+    r = probe.shuffled_agreement(vectors, pol, n_shuffles=500, seed=0)
+    assert r["observed"] == 1.0
+    assert r["chance_exact"] == pytest.approx((15 * 14 * 2) / (30 * 29))
+    assert abs(r["chance"] - r["chance_exact"]) < 0.02
+    assert r["p_value"] == pytest.approx(1 / 501)   # no shuffle reaches 1.0; the observed one counts
+    again = probe.shuffled_agreement(vectors, pol, n_shuffles=500, seed=0)
+    assert again == r                                # seeded
+
+
+def test_random_vectors_agree_at_chance():
+    rng = np.random.default_rng(1)
+    pol = np.array([1] * 60 + [-1] * 140)            # unbalanced: chance is not one half
+    r = probe.shuffled_agreement(rng.normal(size=(200, 16)), pol, n_shuffles=500, seed=0)
+    assert r["chance_exact"] == pytest.approx((60 * 59 + 140 * 139) / (200 * 199))
+    assert abs(r["chance"] - r["chance_exact"]) < 0.01
+    assert abs(r["observed"] - r["chance_exact"]) < 0.1
+    assert r["p_value"] > 0.05
+
+
+def test_neighbour_chance_reads_the_models_vectors(trained):
+    p = copy.deepcopy(trained[0].predictor)
+    words = p.vocab.itos[2:12]
+    pol = [1] * 5 + [-1] * 5
+    e = p.model.embedding.weight
+    with torch.no_grad():                            # two tight clusters, one per polarity
+        for w, s in zip(words, pol):
+            e[p.vocab.stoi[w]] = s * torch.ones(e.shape[1]) + 0.01 * torch.randn(e.shape[1])
+    r = probe.neighbour_chance(p, words, pol, n_shuffles=200)
+    assert r["observed"] == probe.neighbour_agreement(p, words, pol) == 1.0
+    assert r["p_value"] < 0.05
+    with pytest.raises(ValueError, match="n_shuffles must be at least 1"):
+        probe.shuffled_agreement(np.eye(3), [1, 1, -1], n_shuffles=0)
+
+
+# ---------------------------------------------------------------- device
+
+
+def test_model_and_predictions_on_the_chosen_device(monkeypatch):
+    monkeypatch.setenv(D.DEVICE_ENV, "cpu")
+    train, valid = made_up(20, 7), made_up(10, 8)
+    r = L.fit(train, valid, L.LSTMConfig(**{**TINY, "epochs": 1}), seed=0, progress=False)
+    assert {q.device.type for q in r.predictor.model.parameters()} == {"cpu"}
+    assert r.predictor.info["device"] == "cpu" and r.predictor.info["precision"] == "fp32"
+    assert {q.dtype for q in r.predictor.model.parameters()} == {torch.float32}
+    seen = []
+    r.predictor.model.register_forward_pre_hook(lambda m, args: seen.append(args[0].device.type))
+    r.predictor.predict_proba(["很好吃"])
+    assert seen == ["cpu"]
+
+
+def test_cuda_asked_without_cuda_stops_training(monkeypatch):
+    monkeypatch.setattr(D, "_cuda_available", lambda: False)
+    monkeypatch.setenv(D.DEVICE_ENV, "cuda")
+    with pytest.raises(D.DeviceError, match="no CUDA GPU"):
+        L.fit(made_up(10, 1), made_up(4, 2), L.LSTMConfig(**{**TINY, "epochs": 1}), progress=False)
+
+
+def test_saved_weights_are_fp32_on_the_cpu(trained, tmp_path):
+    pred = copy.deepcopy(trained[0].predictor)
+    pred.model.to(torch.bfloat16)                    # whatever the model ran in
+    path = pred.save(tmp_path / "lstm")
+    state = torch.load(path / "model.pt", weights_only=True)
+    assert {v.dtype for v in state.values()} == {torch.float32}
+    assert {v.device.type for v in state.values()} == {"cpu"}

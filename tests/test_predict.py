@@ -1,7 +1,11 @@
-"""The predictor's error cases and its command line, on artifacts the tests make."""
+"""The predictor's error cases, its files and labels, and its command line (which never imports
+torch), on artifacts the tests make."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -81,7 +85,7 @@ def test_read_reviews_txt_and_csv(tmp_path):
 @pytest.mark.parametrize("name, content, msg", [
     ("missing.txt", None, "no such file"),
     ("bad.txt", "好吃".encode("gbk"), "not UTF-8"),
-    ("nocol.csv", "text\n好吃\n".encode(), "needs a 'comment' column"),
+    ("nocol.csv", "text\n好吃\n".encode(), "needs a 'comment' or 'review' column"),
     ("blank.txt", b"\n  \n", "holds no review"),
 ])
 def test_unreadable_files(tmp_path, name, content, msg):
@@ -127,9 +131,9 @@ ODD = {"emoji only": "👍👍😋🔥", "10,000 characters": "环境不错菜�
 def tiny_artifacts(tmp_path_factory, tiny_folder):
     """Trains and saves one tiny model of each kind, as the build saves the real ones."""
     import pandas as pd
-
-    from book import baselines, bert, lstm
     from conftest import TEXTS_NEG, TEXTS_POS
+
+    from book import baselines, bert, export, lstm
 
     root = tmp_path_factory.mktemp("artifacts")
     train = pd.DataFrame({"comment": (TEXTS_POS + TEXTS_NEG) * 2, "sentiment": ([1] * 8 + [0] * 8) * 2})
@@ -141,8 +145,10 @@ def tiny_artifacts(tmp_path_factory, tiny_folder):
                          bert.dataloaders(bert.resolve_model(str(tiny_folder)).tokenizer, train, train, bs=8))
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("BOOK_QUIET", "1")
-        bert.fit(learn, 1, 1e-3)
+        bert.train_model(learn, 1, 1e-3)
     bert.save(learn, root / "bert", max_len=32)
+    export.export_lstm(root / "lstm")
+    export.export_bert(root / "bert")
     return root
 
 
@@ -165,3 +171,114 @@ def test_cli_says_when_a_review_was_cut(tiny_artifacts, capsys):
     assert main(["predict", "--artifacts", str(tiny_artifacts), "--json", "--model", "bert", ODD["emoji only"]]) == 0
     rec = json.loads(capsys.readouterr().out)
     assert set(rec["models"]) == {"bert"} and 0 <= rec["models"]["bert"]["prob_positive"] <= 1
+
+
+def test_without_onnx_file_the_torch_model_answers(tiny_artifacts, tmp_path, capsys):
+    """Models saved before book.export existed: the torch predictor answers the same, and the
+    command line says so in one line."""
+    import shutil
+
+    shutil.copytree(tiny_artifacts / "lstm", tmp_path / "lstm")
+    (tmp_path / "lstm" / "model.onnx").unlink()
+    old = P.load_models(["lstm"], artifacts=tmp_path)["lstm"]
+    new = P.load_models(["lstm"], artifacts=tiny_artifacts)["lstm"]
+    assert getattr(old, "torch_fallback", False) and not getattr(new, "torch_fallback", False)
+    assert np.allclose(old.predict_proba(list(ODD.values())), new.predict_proba(list(ODD.values())), atol=1e-4)
+    assert main(["predict", "--artifacts", str(tmp_path), "好吃"]) == 0
+    err = capsys.readouterr().err.strip()
+    assert "used the slower torch model" in err and "export_lstm" in err and "\n" not in err
+    (tmp_path / "lstm" / "model.onnx").write_bytes(b"not an onnx file")   # broken: reported when loading
+    with pytest.raises(P.PredictError, match=r"cannot load the trained lstm model from .*make book"):
+        P.load_models(["lstm"], artifacts=tmp_path)
+
+
+# ---------------------------------------------------------------- the command line never imports torch
+
+ROOT = Path(__file__).resolve().parent.parent
+HEAVY = ("torch", "transformers", "fastai", "hyperopt", "book.baselines", "book.lstm", "book.bert")
+PROBE = f"""
+import json, sys
+from book.__main__ import main
+rc = main(sys.argv[1:])
+print(json.dumps(sorted(m for m in sys.modules if m in {HEAVY!r})))
+sys.exit(rc)
+"""
+
+
+def test_cli_process_never_imports_torch(tiny_artifacts):
+    """A fresh `python -m book predict` process with all three models: it answers, and torch,
+    transformers, fastai (and book.baselines' hyperopt) are not in sys.modules at the end."""
+    r = subprocess.run([sys.executable, "-c", PROBE, "predict", "--artifacts", str(tiny_artifacts), "好吃", "难吃"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.splitlines()
+    assert sum(line.strip().startswith(("tfidf", "lstm", "bert")) for line in out) == 6
+    assert json.loads(out[-1]) == []
+    assert r.stderr == ""
+
+
+# ---------------------------------------------------------------- files with labels
+
+
+def fake_models(monkeypatch):
+    monkeypatch.setattr(P, "load_models", lambda models=None, artifacts=None: {"fake": FakeModel()})
+
+
+def test_read_file_columns_and_labels(tmp_path):
+    f = tmp_path / "w.csv"
+    f.write_text("label,review\n1,很好吃\n0,难吃\n1,\n0,  \n1,好\n", encoding="utf-8")
+    assert P.read_file(f, labels=True) == (["很好吃", "难吃", "好"], [1, 0, 1], [4, 5])
+    assert P.read_file(f) == (["很好吃", "难吃", "好"], None, [4, 5])
+    g = tmp_path / "d.csv"   # both columns: comment and sentiment win
+    g.write_text("sentiment,comment,review,label\n0,难吃,x,1\n", encoding="utf-8")
+    assert P.read_file(g, labels=True)[:2] == (["难吃"], [0])
+
+
+@pytest.mark.parametrize("name, content, msg", [
+    ("badlabel.csv", "review,label\n好吃,1\n难吃,neg\n", r"line 3: label is 'neg', not 0 or 1"),
+    ("nolabel.csv", "review\n好吃\n", "--labels needs a 'sentiment' or 'label' column"),
+    ("r.txt", "好吃\n", "--labels needs a CSV file"),
+])
+def test_bad_label_files(tmp_path, name, content, msg):
+    f = tmp_path / name
+    f.write_text(content, encoding="utf-8")
+    with pytest.raises(P.PredictError, match=msg):
+        P.read_file(f, labels=True)
+
+
+def test_cli_labels_prints_accuracy(tmp_path, monkeypatch, capsys):
+    fake_models(monkeypatch)
+    f = tmp_path / "w.csv"
+    f.write_text("label,review\n1,很好吃\n0,难吃\n0,好贵\n1,\n", encoding="utf-8")
+    assert main(["predict", "--file", str(f), "--labels"]) == 0
+    out, err = capsys.readouterr()
+    assert "(标注: 正面)" in out and out.count("    fake ") == 3
+    table = out.splitlines()[-1].split()      # fake says 好贵 is positive: 2 of 3 right
+    assert table[0] == "fake" and table[1] == "3" and float(table[-1]) == pytest.approx(2 / 3, abs=1e-3)
+    assert "skipped 1 empty review(s)" in err and "line 5" in err and "\n" not in err.strip()
+    # --summary: the table only; --json: one line per review, then the summary
+    assert main(["predict", "--file", str(f), "--labels", "--summary"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 2 and out[1].split()[:2] == ["fake", "3"]
+    assert main(["predict", "--file", str(f), "--labels", "--json"]) == 0
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [r["true_label"] for r in lines[:3]] == [1, 0, 0]
+    assert lines[3]["summary"]["fake"] == {"n": 3, "share_positive": pytest.approx(2 / 3, abs=1e-3),
+                                           "accuracy": pytest.approx(2 / 3, abs=1e-3)}
+
+
+def test_cli_bad_files_are_one_line(tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("review,label\n好吃,2\n", encoding="utf-8")
+    nocol = tmp_path / "nocol.csv"
+    nocol.write_text("text\n好吃\n", encoding="utf-8")
+    gbk = tmp_path / "gbk.txt"
+    gbk.write_bytes("好吃".encode("gbk"))
+    for args, msg in [(["--file", str(bad), "--labels"], "label is '2', not 0 or 1"),
+                      (["--file", str(nocol)], "needs a 'comment' or 'review' column"),
+                      (["--file", str(gbk)], "not UTF-8"),
+                      (["--labels", "好吃"], "--labels needs --file"),
+                      (["--file", str(tmp_path / "none.csv")], "no such file")]:
+        assert main(["predict", "--artifacts", str(tmp_path), *args]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("error: ") and msg in err and "\n" not in err

@@ -9,7 +9,6 @@ import pytest
 
 from book import text
 
-
 # ---------------------------------------------------------------- CJK extraction
 
 

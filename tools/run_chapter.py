@@ -3,7 +3,9 @@
     .venv/bin/python tools/run_chapter.py chapters/03b_lstm.md [-o out.ipynb]
 
 Fails (exit 1) on a cell error or on any stderr output (the build treats stderr as a
-warning and warnings as errors). Prints each cell's wall time.
+warning and warnings as errors). Prints each cell's wall time; a failing cell ends the run
+with one line naming the error, e.g.
+``chapters/04_results.md: RecordError: no record 'lstm_seed0'; run chapters/03b_lstm.md first``.
 """
 from __future__ import annotations
 
@@ -16,6 +18,19 @@ from pathlib import Path
 import jupytext
 import nbformat
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+
+def error_line(chapter: str, e: BaseException) -> str:
+    """One line naming a failure: the exception type and message (a cell's error is the
+    last line of its traceback), prefixed by the chapter."""
+    if isinstance(e, CellExecutionError) and getattr(e, "ename", None):
+        what = f"{e.ename}: {e.evalue}" if e.evalue else e.ename
+    else:
+        text = str(e).strip()
+        what = f"{type(e).__name__}: {text}" if text else type(e).__name__
+    what = " ".join(what.split())  # one line, whatever the message held
+    return f"{chapter}: {what}"
 
 
 def main() -> int:
@@ -25,9 +40,15 @@ def main() -> int:
     ap.add_argument("--timeout", type=int, default=1800)
     args = ap.parse_args()
     path = Path(args.chapter).resolve()
+    if not path.is_file():
+        print(f"{args.chapter}: no such chapter file", file=sys.stderr)
+        return 2
     os.environ.setdefault("BOOK_QUIET", "1")
     nb = jupytext.read(path)
+    # The kernel's own log (e.g. its warning about local TCP) stays quiet below errors, so
+    # that it does not bury the one-line error below; what cells write is not affected.
     client = NotebookClient(nb, timeout=args.timeout, kernel_name="python3",
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"],
                             resources={"metadata": {"path": str(path.parent)}})
     t0 = time.time()
     status = 0
@@ -45,8 +66,8 @@ def main() -> int:
                     if out.get("name") == "stderr":
                         print(f"  STDERR in cell {i}: {out['text'][:500]}", flush=True)
                         status = 1
-    except Exception as e:  # CellExecutionError and friends
-        print(f"ERROR: {e}", file=sys.stderr)
+    except Exception as e:  # CellExecutionError, a dead kernel, a timeout
+        print(error_line(args.chapter, e), file=sys.stderr, flush=True)
         status = 1
     print(f"total {time.time() - t0:.1f}s")
     if args.output:

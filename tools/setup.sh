@@ -7,7 +7,12 @@
 #      --no-deps, so fastai's torchvision requirement pulls nothing in: PyPI's
 #      torchvision breaks transformers' model imports on the CPU torch, and
 #      fastai.text does not need it;
-#   3. this repository's `book` package, editable.
+#   3. this repository's `book` package, editable;
+#   4. JupyterLab set to open the chapters (MyST Markdown) as notebooks on double-click
+#      (jupytext's documented `jupytext-config set-default-viewer`, written into the venv's
+#      own etc/jupyter/labconfig, so nothing outside .venv changes);
+#   5. MathJax 3 in .venv/share/mathjax, which the build copies into _static so the
+#      formulas render offline (tools/fetch_mathjax.py; npm or the npm registry's URL).
 # Idempotent: re-running it only fills what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,6 +40,9 @@ if "$VENV/bin/python" -c "import importlib.util, sys; sys.exit(importlib.util.fi
   echo "setup: removing torchvision (breaks transformers on the CPU torch; not needed)"
   "${PIP[@]}" uninstall -y -q torchvision
 fi
+"$VENV/bin/jupytext-config" --settings-file "$VENV/etc/jupyter/labconfig/default_setting_overrides.json" \
+  set-default-viewer markdown myst
+"$VENV/bin/python" tools/fetch_mathjax.py
 "$VENV/bin/python" - <<'PY'
 import torch, transformers, fastai, jieba, sklearn, hyperopt  # noqa: F401
 from fastai.text.all import Learner  # noqa: F401

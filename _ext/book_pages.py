@@ -1,0 +1,83 @@
+"""Sphinx extension for the book (registered in _config.yml, ``sphinx: local_extensions``).
+
+1. Every executed chapter offers its executed notebook, outputs included, in the page's
+   download menu (the ``.ipynb`` entry of sphinx-book-theme's download button).
+   MyST-NB writes ``_build/jupyter_execute/<page>.ipynb``, but when it takes a chapter's
+   outputs from the execution cache it writes the notebook it read, without outputs
+   (myst_nb/sphinx_.py writes ``notebook``, not ``nb_client.notebook``). So the outputs are
+   merged from the cache here, and the result is copied to ``_sources/<page>.ipynb``.
+   The cache cannot hold stale outputs: ``make book`` clears it whenever ``book/*.py``, the
+   lock file, the config or the model/data variables change (tools/book_key.py).
+2. MathJax is served from the build: when ``tools/fetch_mathjax.py`` (run by setup) has put
+   MathJax into ``<sys.prefix>/share/mathjax``, ``mathjax_path`` points at the copy in
+   ``_static/mathjax``; otherwise the pages keep MathJax's CDN (and a message says so).
+"""
+from __future__ import annotations
+
+import shutil
+import sys
+from contextlib import suppress
+from pathlib import Path
+
+import nbformat
+from sphinx.application import Sphinx
+from sphinx.ext.mathjax import MATHJAX_URL
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+MATHJAX_DIR = Path(sys.prefix) / "share" / "mathjax"
+MATHJAX_ENTRY = "tex-chtml.js"
+
+
+def executed_notebook(app: Sphinx, pagename: str) -> nbformat.NotebookNode | None:
+    """The page's executed notebook with its outputs, or None when the page is no notebook."""
+    cfg = app.env.mystnb_config
+    path = Path(cfg.output_folder) / f"{pagename}.ipynb"
+    if not path.is_file():
+        return None
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    if code and not any(c.get("outputs") for c in code) and cfg.execution_mode == "cache":
+        from jupyter_cache import get_cache
+
+        with suppress(KeyError):  # no cached execution: leave the notebook as it is
+            _, nb = get_cache(cfg.execution_cache_path).merge_match_into_notebook(nb)
+    return nb
+
+
+def add_notebook_download(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """Copy the executed notebook next to the page's sources and offer it for download."""
+    if app.builder.format != "html" or doctree is None:
+        return
+    nb = executed_notebook(app, pagename)
+    if nb is None:
+        return
+    dest = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, dest)
+    context["ipynb_source"] = f"{pagename}.ipynb"
+
+
+def use_local_mathjax(app: Sphinx, config) -> None:
+    """Point mathjax_path at the environment's MathJax when it is there (and the config
+    has not chosen another MathJax)."""
+    if config.mathjax_path != MATHJAX_URL:
+        return
+    if (MATHJAX_DIR / MATHJAX_ENTRY).is_file():
+        config.mathjax_path = f"mathjax/{MATHJAX_ENTRY}"  # relative: under _static/
+    else:
+        logger.info(f"book_pages: no MathJax in {MATHJAX_DIR} (run tools/fetch_mathjax.py); using the CDN")
+
+
+def copy_mathjax(app: Sphinx, exception) -> None:
+    if exception is None and app.builder.format == "html" and app.config.mathjax_path.startswith("mathjax/"):
+        shutil.copytree(MATHJAX_DIR, Path(app.outdir) / "_static" / "mathjax", dirs_exist_ok=True)
+
+
+def setup(app: Sphinx) -> dict:
+    app.connect("config-inited", use_local_mathjax)
+    # before sphinx-book-theme builds its header buttons (priority 501)
+    app.connect("html-page-context", add_notebook_download, priority=450)
+    app.connect("build-finished", copy_mathjax)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,91 @@
+"""book.export: the ONNX files give what the fp32 torch models give (to 1e-4), and the
+torch-free predictor reads them with the same tokens, truncation and padding."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from conftest import TEXTS_NEG, TEXTS_POS
+
+from book import bert, export, lstm
+from book import predict as P
+
+# different lengths (batches padded to their own longest), a long one (cut), an emoji-only one
+TEXTS = TEXTS_POS + TEXTS_NEG + ["环境不错，菜很好吃，服务很好，还会再来。" * 4, "👍👍", "菜", "這家很好吃"]
+
+
+def spread(p: np.ndarray) -> float:
+    """Range of the log-odds: the texts do get different answers (the comparison means something)."""
+    return float(np.ptp(np.log(p) - np.log1p(-p)))
+
+
+@pytest.fixture(scope="module")
+def train():
+    return pd.DataFrame({"comment": (TEXTS_POS + TEXTS_NEG) * 2, "sentiment": ([1] * 8 + [0] * 8) * 2})
+
+
+@pytest.mark.parametrize("pooling", ["last", "max"])
+def test_lstm_onnx_matches_torch(tmp_path, train, pooling):
+    cfg = lstm.LSTMConfig(embedding_dim=8, hidden_dim=8, num_layers=2, batch_size=8, epochs=1, max_len=12,
+                          pooling=pooling)
+    pred = lstm.fit(train, train, cfg, seed=0, progress=False).predictor
+    with torch.no_grad():  # barely trained on 32 reviews: a larger output layer spreads the answers
+        pred.model.fc.weight.mul_(30.0)
+    pred.save(tmp_path / "lstm")
+    assert export.export_lstm(tmp_path / "lstm") == tmp_path / "lstm" / "model.onnx"
+    onnx = P.LstmOnnxPredictor(tmp_path / "lstm")
+    assert isinstance(onnx, P.Predictor)
+    expected = pred.predict_proba(TEXTS)
+    assert np.abs(onnx.predict_proba(TEXTS) - expected).max() < 1e-4
+    assert spread(expected) > 0.1
+    assert onnx.truncated(TEXTS) == pred.truncated(TEXTS) and any(onnx.truncated(TEXTS))
+    assert onnx.no_words(TEXTS) == pred.no_words(TEXTS) and any(onnx.no_words(TEXTS))
+    # one review at a time (batch 1, its own length) gives the same as the batch
+    assert np.allclose([onnx.predict_proba([t])[0] for t in TEXTS[-4:]], expected[-4:], atol=1e-4)
+
+
+def test_bidirectional_lstm_is_refused(tmp_path, train):
+    cfg = lstm.LSTMConfig(embedding_dim=8, hidden_dim=8, num_layers=1, bidirectional=True, epochs=1)
+    lstm.fit(train, train, cfg, seed=0, progress=False).predictor.save(tmp_path / "lstm")
+    with pytest.raises(ValueError, match="one-direction"):
+        export.export_lstm(tmp_path / "lstm")
+
+
+def save_tiny_bert(tiny_folder, path, pooling, max_len):
+    """Save the tiny (random) BERT classifier as bert.save does, without training it."""
+    from transformers import AutoModelForSequenceClassification
+
+    src = bert.resolve_model(str(tiny_folder))
+    with bert._quiet_transformers():
+        hf = AutoModelForSequenceClassification.from_pretrained(str(tiny_folder), num_labels=2)
+    torch.manual_seed(1)
+    with torch.no_grad():  # a head with weights large enough that the reviews get clearly different answers
+        hf.classifier.weight.normal_(0.0, 2.0)
+        hf.base_model.pooler.dense.weight.mul_(20.0)   # the [CLS] pooler of a random BERT hardly varies
+    net = bert.SentimentClassifier(hf, src.tokenizer.pad_token_id, pooling).eval()
+    bert.save(SimpleNamespace(model=net, source=src, seed=0), path, max_len=max_len)
+    return net, src.tokenizer
+
+
+@pytest.mark.parametrize("pooling", ["mean", "cls"])
+def test_bert_onnx_matches_torch(tmp_path, tiny_folder, pooling):
+    path = tmp_path / "bert"
+    net, tok = save_tiny_bert(tiny_folder, path, pooling, max_len=16)
+    export.export_bert(path)
+    onnx = P.BertOnnxPredictor(path)
+    assert isinstance(onnx, P.Predictor)
+    assert onnx.encode(TEXTS) == bert.encode(tok, TEXTS, 16)   # tokenizers == transformers, truncation included
+    assert onnx.pad_id == tok.pad_token_id
+    expected = bert.predict_proba(net, tok, TEXTS, max_len=16)
+    got = onnx.predict_proba(TEXTS)
+    assert np.abs(got - expected).max() < 1e-4 and spread(expected) > 0.05
+    assert onnx.truncated(TEXTS) == [n > 16 for n in bert.n_tokens(tok, TEXTS)] and any(onnx.truncated(TEXTS))
+    assert np.allclose(onnx.predict_proba([TEXTS[0]]), expected[:1], atol=1e-4)   # batch of one
+
+
+def test_bert_export_needs_the_saved_model(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        export.export_bert(tmp_path)

@@ -1,0 +1,62 @@
+"""The verdict sentences follow the numbers they are given (chapters 4 and 5)."""
+from __future__ import annotations
+
+import pytest
+
+from book import verdicts as V
+
+
+def test_fmt_p():
+    assert V.fmt_p(0.0004) == "< 0.001"
+    assert V.fmt_p(0.01234) == "0.0123"
+    assert V.p_is(0.0004) == "p < 0.001" and V.p_is(0.5) == "p = 0.5"
+
+
+def test_pair_says_significant_only_below_alpha_after_holm():
+    yes = V.pair("甲", 0.90, "乙", 0.85, 0.01, 200)
+    assert yes.startswith("甲比乙高 0.050") and "站得住" in yes and "p = 0.01" in yes
+    assert "p < 0.001" in V.pair("甲", 0.90, "乙", 0.60, 0.0001, 200)
+    flipped = V.pair("甲", 0.80, "乙", 0.85, 0.01, 200)
+    assert flipped.startswith("乙比甲高 0.050")
+    no = V.pair("甲", 0.86, "乙", 0.87, 0.56, 200)
+    assert "分不出高下" in no and "-0.010" in no and "0.56" in no
+
+
+def test_seeds_vs_counts_significant_seeds():
+    none = V.seeds_vs("LSTM", "乙", [-0.03, -0.01], [0.2, 0.9])
+    assert "没有一个种子" in none and "平均 -0.020" in none
+    every = V.seeds_vs("LSTM", "乙", [0.06, 0.08], [0.01, 0.02])
+    assert "都显著" in every and "确实更好" in every
+    mixed = V.seeds_vs("LSTM", "乙", [-0.06, -0.01], [0.01, 0.9])
+    assert "其中 1 个种子" in mixed and "取决于随机种子" in mixed
+    with pytest.raises(ValueError):
+        V.seeds_vs("a", "b", [0.1], [0.1, 0.2])
+
+
+def test_contrast_errors_names_which_models_err_more():
+    both = V.contrast_errors({"x": (0.2, 0.1), "y": (0.3, 0.1)}, 20)
+    assert "每个模型在含转折词的评论上都错得更多" in both and "20 条" in both
+    one = V.contrast_errors({"x": (0.2, 0.1), "y": (0.05, 0.1)}, 20)
+    assert "只有x" in one
+    none = V.contrast_errors({"x": (0.05, 0.1)}, 20)
+    assert "并没有让哪个模型错得更多" in none
+
+
+def test_mixed_sentence_follows_each_models_probabilities():
+    s = V.mixed_sentence({"A": (0.3, 0.2, 0.4), "B": (0.6, 0.7, 0.6)}, "前半", "后半")
+    assert "被A判为负面" in s and "被B判为正面" in s
+    assert "A却把它判为负面（P(正面)：A 0.20）" in s
+    assert "后半句「后半」被B判为正面" in s
+    good = V.mixed_sentence({"A": (0.1, 0.8, 0.1), "B": (0.2, 0.9, 0.3)}, "前半", "后半")
+    assert good.startswith("整句被每个模型判为负面") and "没有被读反" in good and "被每个模型判为负面。" in good
+    bad = V.mixed_sentence({"A": (0.9, 0.8, 0.1)}, "前半", "后半")
+    assert bad.startswith("整句被每个模型判为正面")
+
+
+def test_expectation_follows_rank_and_significance():
+    assert "得到了支持" in V.expectation("E5", 1, 10, "…", True, 0.05)
+    assert "很弱的支持" in V.expectation("E5", 1, 10, "…", False, 0.01)
+    assert "没有得到支持" in V.expectation("E5", 3, 10, "…", True, -0.05)
+    assert "部分支持" in V.expectation("E5", 2, 10, "…", True, 0.05)
+    s = V.expectation("E5", 4, 10, "…", False, -0.01)
+    assert "第 4 高" in s and "既没有被证实，也没有被推翻" in s

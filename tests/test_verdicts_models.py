@@ -1,0 +1,184 @@
+"""book.verdicts for chapters 3.2 (LSTM) and 3.3 (transformer), and display.encoder_intro:
+every branch, with numbers on both sides of each threshold."""
+from __future__ import annotations
+
+import pytest
+
+from book import display
+from book import verdicts as V
+
+E5_CONFIG = {"architectures": ["BertModel"], "model_type": "bert", "hidden_size": 384,
+             "num_hidden_layers": 12, "vocab_size": 37275}
+
+
+# ---------------------------------------------------------------- lstm_curves
+
+def test_curves_every_epoch_down_and_all_rise():
+    s = V.lstm_curves([[0.7, 0.5, 0.3], [0.6, 0.4, 0.2]], [[0.6, 0.5, 0.55], [0.7, 0.6, 0.65]])
+    assert s.startswith("训练集的损失每一轮都在下降")
+    assert "第 2、2 轮" in s and "之后回升" in s and "早停" in s
+
+
+def test_curves_overall_down_some_rise():
+    s = V.lstm_curves([[0.7, 0.75, 0.3], [0.6, 0.4, 0.2]], [[0.6, 0.5, 0.4], [0.7, 0.6, 0.65]])
+    assert "总体在下降" in s
+    assert "第 3、2 轮" in s and "其中 1 个种子之后回升" in s
+
+
+def test_curves_not_down_none_rise():
+    s = V.lstm_curves([[0.5, 0.6]], [[0.6, 0.5]])
+    assert "并没有一路下降" in s and "之后没有回升" in s
+
+
+def test_curves_bad_input():
+    with pytest.raises(ValueError, match="lstm_curves"):
+        V.lstm_curves([[0.5]], [])
+
+
+# ---------------------------------------------------------------- bilstm_vs_lstm, grid_size
+
+def test_bilstm_within_noise():
+    assert "小于种子之间的波动" in V.bilstm_vs_lstm(0.005, 0.01, 3, 200)
+
+
+@pytest.mark.parametrize("diff, word", [(0.03, "双向更好"), (-0.03, "双向反而更差")])
+def test_bilstm_beyond_noise(diff, word):
+    s = V.bilstm_vs_lstm(diff, 0.01, 3, 200)
+    assert word in s and "3 个种子" in s and "200 条" in s
+
+
+def test_grid_within_noise_with_speed():
+    s = V.grid_size(0.02, 0.015, "100 × 64", 0.81, 6.2)
+    assert "同一个量级" in s and "100 × 64（验证集 0.810）" in s and "1/6" in s
+
+
+def test_grid_within_noise_no_speed_claim():
+    s = V.grid_size(0.02, 0.015, "100 × 64", 0.81, 1.1)
+    assert "同一个量级" in s and "1/" not in s
+
+
+def test_grid_beyond_noise():
+    assert "明显大于" in V.grid_size(0.08, 0.01, "100 × 64", 0.81, 6.0)
+
+
+# ---------------------------------------------------------------- t-SNE: agreement against chance
+
+def test_agreement_significant():
+    s = V.neighbour_agreement(0.9, 0.5, 0.0002)
+    assert "（50%）高 40 个百分点" in s and "p < 0.001" in s and "拉到了一起" in s
+
+
+def test_agreement_above_chance_not_significant():
+    s = V.neighbour_agreement(0.6, 0.5, 0.2)
+    assert "高 10 个百分点" in s and "p = 0.2" in s and "分不开" in s
+
+
+def test_agreement_at_or_below_chance():
+    s = V.neighbour_agreement(0.45, 0.5, 0.001)   # a small p cannot make "below chance" a finding
+    assert "不比打乱正负标签时的期望（50%）高" in s and "分不开" in s
+
+
+def test_tsne_reading_branches():
+    all_neg = V.tsne_reading(["你们"], "菜", -0.31, ["难吃", "差"], [True, True])
+    assert "「你们」偏负面" in all_neg and "-0.31" in all_neg and "「难吃」「差」，都是负面词。" in all_neg
+    all_pos = V.tsne_reading([], "菜", 0.1, ["好吃"], [False])
+    assert "而不一定是词义。" in all_pos and "都是正面词" in all_pos
+    mixed = V.tsne_reading([], "菜", 0.1, ["好吃", "差", "慢"], [False, True, True])
+    assert "其中 2 个是负面词" in mixed
+    none = V.tsne_reading([], "菜", 0.1, [], [])
+    assert "「菜」" not in none
+    with pytest.raises(ValueError, match="one polarity per"):
+        V.tsne_reading([], "菜", 0.1, ["好吃"], [])
+
+
+# ---------------------------------------------------------------- prefix_reading
+
+def test_prefix_negative_second_half_split_seeds():
+    s = V.prefix_reading(0.53, 0.49, 0.38, 2, 3)
+    assert "最终判为负面，与人的读法一致" in s and "主要在后半句形成" in s
+    assert "3 个种子中有 2 个" in s and "+" not in s.split("又变了")[1][:2]
+
+
+def test_prefix_positive_first_half_all_positive():
+    s = V.prefix_reading(0.3, 0.7, 0.75, 0, 3)
+    assert "最终判为正面，与人的读法不一致" in s and "主要在前半句形成" in s and "都把整句判为正面" in s
+
+
+def test_prefix_all_negative():
+    assert "3 个种子都把整句判为负面" in V.prefix_reading(0.5, 0.45, 0.2, 3, 3)
+
+
+# ---------------------------------------------------------------- lr_find_reading
+
+def test_lr_flat_curve_gives_no_comparison():
+    s = V.lr_find_reading(5e-5, 1e-3, [0.70, 0.69, 0.68, 0.71, 0.9])
+    assert "几乎是平的" in s and "不拿它与建议值比较" in s and "倍" not in s
+
+
+def test_lr_within_factor():
+    s = V.lr_find_reading(5e-5, 2e-5, [0.7, 0.6, 0.4, 0.3, 1.2])
+    assert "2.5 倍" in s and "同一个量级" in s
+
+
+def test_lr_beyond_factor():
+    s = V.lr_find_reading(5e-5, 1e-3, [0.7, 0.6, 0.4, 0.3, 1.2])
+    assert "0.05 倍" in s and "相差超过 3 倍" in s
+
+
+def test_lr_bad_input():
+    with pytest.raises(ValueError, match="lr_find_reading"):
+        V.lr_find_reading(5e-5, 0.0, [0.7])
+
+
+# ---------------------------------------------------------------- ig_accuracy
+
+def test_ig_accurate():
+    s = V.ig_accuracy(0.04, -2.0, 32)
+    assert "2.0%" in s and "之内" in s and "32 步的积分足够精确" in s
+
+
+def test_ig_not_accurate():
+    s = V.ig_accuracy(0.3, 3.0, 32)
+    assert "10.0%" in s and "超过" in s and "不够精确" in s and "足够精确" not in s
+
+
+def test_ig_threshold_is_a_parameter():
+    assert "足够精确" in V.ig_accuracy(0.3, 3.0, 64, max_gap=0.2)
+
+
+def test_ig_zero_margin():
+    assert "无法用相对误差判断" in V.ig_accuracy(0.01, 0.0, 32)
+
+
+# ---------------------------------------------------------------- reload_check, training_precision
+
+def test_reload_check():
+    assert V.reload_check(3e-6, 1e-4).startswith("一致")
+    assert V.reload_check(0.02, 1e-4).startswith("不一致")
+
+
+def test_training_precision():
+    bf16 = V.training_precision("cuda", "NVIDIA H100 80GB HBM3", "bf16")
+    assert bf16.startswith("微调在 GPU（NVIDIA H100 80GB HBM3）上进行") and "用了 bf16" in bf16
+    fp32 = V.training_precision("cpu", "", "fp32")
+    assert fp32 == "微调在 CPU 上进行，全程 fp32，没有用 bf16。"
+    with pytest.raises(ValueError, match="precision"):
+        V.training_precision("cpu", "x", "fp16")
+    with pytest.raises(ValueError, match="device"):
+        V.training_precision("mps", "x", "fp32")
+
+
+# ---------------------------------------------------------------- display.encoder_intro
+
+def test_encoder_intro_stand_in_with_provenance():
+    s = display.encoder_intro("/some/where/multilingual-e5-small-zh", E5_CONFIG, True)
+    assert s.startswith("本次运行的编码器是 E5-small（替代 bert-base-chinese）：12 层、隐藏维数 384 的 BERT 结构编码器")
+    assert "37275 个子词" in s and "不是原报告用的 bert-base-chinese" in s and "PROVENANCE.md 写明" in s
+    assert "/some" not in s and "where" not in s
+
+
+def test_encoder_intro_default_without_provenance():
+    cfg = {"architectures": ["BertForMaskedLM"], "hidden_size": 768, "num_hidden_layers": 12}
+    s = display.encoder_intro("bert-base-chinese", cfg, False)
+    assert s.startswith("本次运行的编码器是 BERT-base（中文）：12 层、隐藏维数 768 的 BERT 结构编码器。")
+    assert "不是原报告" not in s and "没有 PROVENANCE.md" in s
