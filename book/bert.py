@@ -410,7 +410,6 @@ def train_model(learn: Learner, epochs: int, lr) -> pd.DataFrame:
     return history(learn)
 
 
-fit = train_model  # the former name, still called by chapters/03c_bert.md, bench/ and tests/test_predict.py
 
 
 def history(learn: Learner) -> pd.DataFrame:

@@ -38,7 +38,8 @@ ROLE_NAMES = {
     "transformer": "预训练 Transformer",
     "snownlp": "SnowNLP",
 }
-FAMILY_NAMES = {"baseline": "TF-IDF 基准", "lstm": "LSTM", "bilstm": "BiLSTM", "bert": "预训练 Transformer"}
+FAMILY_NAMES = {"baseline": "TF-IDF 基准", "lstm": "LSTM", "bilstm": "BiLSTM", "bert": "预训练 Transformer",
+                "peer": "现成模型"}
 COLUMN_NAMES = {
     "model": "模型", "name": "模型", "family": "模型族", "seed": "种子",
     "accuracy": "准确率", "precision": "精确率", "recall": "召回率", "f1": "F1", "f1_macro": "宏平均 F1",

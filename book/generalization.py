@@ -339,7 +339,7 @@ def curve_bert(subsets: dict, valid: pd.DataFrame, test: pd.DataFrame, seed: int
         t0 = time.perf_counter()
         dls = bert.dataloaders(source.tokenizer, sub, valid, bs=bert.BATCH_SIZE, max_len=bert.MAX_LEN)
         learn = bert.learner(source, dls, pooling=bert.POOLING, seed=seed)
-        bert.fit(learn, bert.EPOCHS, bert.LR)
+        bert.train_model(learn, bert.EPOCHS, bert.LR)
         prob = bert.predict_proba(learn.model, source.tokenizer, test["comment"], bert.MAX_LEN)
         acc = evaluate.scores(test["sentiment"].to_numpy(), (prob >= 0.5).astype(int))["accuracy"]
         rows.append({"size": n, "seed": seed, "accuracy": acc, "seconds": time.perf_counter() - t0})

@@ -19,6 +19,7 @@ HTML = ROOT / "_build" / "html" / "chapters"
 
 @pytest.mark.parametrize("chapter, needs", [
     ("chapters/04_results.md", "chapters/03a_baselines.md"),
+    ("chapters/04b_generalization.md", "chapters/03a_baselines.md"),
     ("chapters/05_conclusion.md", "chapters/03a_baselines.md"),
 ])
 def test_a_chapter_run_before_its_inputs_exits_with_one_line(tmp_path, chapter, needs):
