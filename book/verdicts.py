@@ -400,3 +400,38 @@ def skew(mean: float, median: float, unit: str = "个字符") -> str:
     if mean > median:
         return f"分布右偏，少数长评论把均值拉到了 {mean:.1f} {unit}。"
     return f"均值为 {mean:.1f} {unit}，不高于中位数，分布并不右偏。"
+
+
+def transfer_thesis(encoder: str, rows: dict) -> str:
+    """The original report's thesis (transfer learning generalizes better), judged on the
+    cross-domain test sets. ``rows``: domain display name → list of (other model's display name,
+    the encoder's accuracy, the other's accuracy, Holm-corrected McNemar p)."""
+    parts, wins, losses, total = [], 0, 0, 0
+    for domain, comparisons in rows.items():
+        segs = []
+        for other, a, b, p in comparisons:
+            total += 1
+            if p < ALPHA and a > b:
+                wins += 1
+                segs.append(f"显著高于{other}（{a:.3f} 对 {b:.3f}，校正后 {p_is(p)}）")
+            elif p < ALPHA:
+                losses += 1
+                segs.append(f"显著低于{other}（{a:.3f} 对 {b:.3f}，校正后 {p_is(p)}）")
+            else:
+                segs.append(f"与{other}分不出高下（{a:.3f} 对 {b:.3f}，校正后 {p_is(p)}）")
+        parts.append(f"在{domain}上，{encoder}" + "，".join(segs))
+    if total == 0:
+        raise ValueError("transfer_thesis needs at least one comparison")
+    if wins == total:
+        verdict = "原报告「迁移学习泛化得更好」的论点在新领域上得到了支持：每一个比较都显著占优"
+    elif wins and not losses:
+        verdict = (f"原报告「迁移学习泛化得更好」的论点得到了部分支持：{total} 个比较中 {wins} 个显著占优，"
+                   "其余分不出高下")
+    elif losses and not wins:
+        verdict = f"原报告「迁移学习泛化得更好」的论点没有得到支持：{total} 个比较中有 {losses} 个显著落后，没有一个显著占优"
+    elif wins and losses:
+        verdict = (f"原报告「迁移学习泛化得更好」的论点只在一部分比较上成立：{wins} 个显著占优，{losses} 个显著落后，"
+                   "结论取决于领域和对手")
+    else:
+        verdict = "原报告「迁移学习泛化得更好」的论点没有得到支持：没有一个比较在 Holm 校正后显著"
+    return "；".join(parts) + "。" + verdict + "。"

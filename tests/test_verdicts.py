@@ -60,3 +60,17 @@ def test_expectation_follows_rank_and_significance():
     assert "部分支持" in V.expectation("E5", 2, 10, "…", True, 0.05)
     s = V.expectation("E5", 4, 10, "…", False, -0.01)
     assert "第 4 高" in s and "既没有被证实，也没有被推翻" in s
+
+
+def test_transfer_thesis_counts_wins_and_losses():
+    win = ("基准", 0.90, 0.80, 0.001)
+    tie = ("LSTM", 0.85, 0.84, 0.6)
+    loss = ("LSTM", 0.70, 0.80, 0.01)
+    assert "得到了支持" in V.transfer_thesis("E5", {"外卖": [win], "网购": [win]})
+    part = V.transfer_thesis("E5", {"外卖": [win, tie]})
+    assert "部分支持" in part and "2 个比较中 1 个" in part and "显著高于基准（0.900 对 0.800，校正后 p = 0.001）" in part
+    assert "没有得到支持" in V.transfer_thesis("E5", {"外卖": [loss, tie]})
+    assert "取决于领域和对手" in V.transfer_thesis("E5", {"外卖": [win], "网购": [loss]})
+    assert "没有一个比较在 Holm 校正后显著" in V.transfer_thesis("E5", {"外卖": [tie]})
+    with pytest.raises(ValueError):
+        V.transfer_thesis("E5", {})
