@@ -66,6 +66,7 @@ def main(argv=None) -> int:
             texts, labels, skipped = read_file(args.file, labels=args.labels)
         else:
             texts = args.reviews
+        texts = P._check_texts(texts)     # a bad review is reported before any model is loaded
         loaded = P.load_models(args.model, args.artifacts)
         rows = predict_rows(texts, loaded=loaded)
     except PredictError as e:
