@@ -138,7 +138,7 @@ def table(df: pd.DataFrame, caption: str | None = None, decimals: int = 3, perce
             return f"{v:.{decimals}f}"
         return f
 
-    st = df.style.format({c: fmt(c) for c in df.columns})
+    st = df.style.format({c: fmt(c) for c in df.columns}, escape="html")  # review texts may hold <, >, &
     if not index:
         st = st.hide(axis="index")
     elif df.index.name is None:

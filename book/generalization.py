@@ -358,7 +358,8 @@ def drop_verdict(domain: str, rows: dict) -> str:
     above = [m for m, (acc, lo, hi) in rows.items() if lo > acc]
     n = len(rows)
     if len(below) == n:
-        s = f"在{domain}上，全部 {n} 个模型的准确率区间都整体低于各自在点评测试集上的准确率：换了领域，每个模型都变差了。"
+        s = (f"在{domain}上，全部 {n} 个模型的准确率区间都整体低于各自在点评测试集上的准确率：换了领域，"
+             "各模型的准确率普遍下降（这里只看了新领域一侧的区间，点评测试集只有 200 条，它自己的准确率也有几个百分点的误差）。")
     elif not below:
         s = f"在{domain}上，{n} 个模型中没有一个的准确率区间整体低于它在点评测试集上的准确率：看不出换领域带来的损失。"
     else:
@@ -385,21 +386,25 @@ def paired_verdict(tests: pd.DataFrame, name, domain_name, alpha: float = ALPHA)
     return (f"Holm 校正后，{len(tests)} 对比较中有 {len(sig)} 对在 {alpha} 水平上显著：" + "；".join(parts) + "。")
 
 
-def curve_verdict(model: str, sizes, accs, flat: float = 0.01) -> str:
+def curve_verdict(model: str, sizes, accs, n_test: int) -> str:
     """Whether the last doubling of the training reviews still helped ``model`` (mean test
-    accuracy per size, in size order) by at least ``flat``."""
+    accuracy per size, in size order), judged against the noise of two accuracies measured on
+    the same ``n_test`` reviews: about ±1.96·sqrt(2·p(1−p)/n_test), p their mean (a rough,
+    conservative band; the runs share the test reviews, so the true band is narrower)."""
     sizes, accs = list(sizes), list(accs)
     if len(sizes) < 2 or len(sizes) != len(accs):
         raise ValueError("curve_verdict needs at least two sizes and one accuracy per size")
     gain = accs[-1] - accs[-2]
-    if gain >= flat:
-        return (f"{model}从 {sizes[-2]} 条增加到 {sizes[-1]} 条训练评论时准确率仍提高了 {100 * gain:.1f} 个百分点："
-                "曲线还没有走平，更多点评数据仍然有用。")
-    if gain <= -flat:
-        return (f"{model}从 {sizes[-2]} 条增加到 {sizes[-1]} 条训练评论时准确率反而降低了 {-100 * gain:.1f} 个百分点，"
-                "这在 200 条测试评论的误差范围之内，说明曲线已经走平。")
-    return (f"{model}从 {sizes[-2]} 条增加到 {sizes[-1]} 条训练评论时准确率的变化不到 {100 * flat:.0f} 个百分点："
-            "曲线已经走平，再加同类数据收益有限。")
+    p = (accs[-1] + accs[-2]) / 2
+    noise = 1.96 * math.sqrt(2 * p * (1 - p) / n_test)
+    head = f"{model}从 {sizes[-2]} 条增加到 {sizes[-1]} 条训练评论时，准确率"
+    head += f"提高了 {100 * gain:.1f} 个百分点" if gain >= 0 else f"降低了 {-100 * gain:.1f} 个百分点"
+    band = f"（{n_test} 条测试评论上两次测量的误差范围约 ±{100 * noise:.0f} 个百分点）"
+    if gain > noise:
+        return head + band + "，超出了误差范围：曲线还在上升，更多点评数据仍然有用。"
+    if gain < -noise:
+        return head + band + "，超出了误差范围：多给数据反而变差，值得怀疑这次训练是否正常。"
+    return head + band + "，在误差范围之内：这个测试集判断不了曲线末端是否还在上升。"
 
 
 def oov_verdict(in_domain: float, others: dict) -> str:

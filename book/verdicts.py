@@ -10,8 +10,8 @@ ALPHA = 0.05
 
 
 def fmt_p(p: float) -> str:
-    """A p-value as the book prints it: 3 significant digits, '< 0.001' below that."""
-    return "< 0.001" if p < 0.001 else f"{p:.3g}"
+    """A p-value as the book prints it: 3 decimals, '< 0.001' below that."""
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
 def p_is(p: float) -> str:
@@ -44,12 +44,13 @@ def chance_and_reported(lo: float, hi: float, reported: float, chance: float = 0
     return f"{rep}；区间包含瞎猜的 {chance}，测试集分不出它与瞎猜。"
 
 
-def all_above(lows: dict, reference: float, what: str) -> str:
+def all_above(lows: dict, reference: float, what: str, who: str = "每个模型") -> str:
     """Whether every model's CI lower bound (``lows``: display name → CI low) lies above
-    ``reference`` (described by ``what``, e.g. '原报告的最高数字')."""
+    ``reference`` (described by ``what``, e.g. '原报告的最高数字'); ``who`` says which models
+    ``lows`` covers (e.g. '除原报告式 SVM 外，每个模型')."""
     below = [n for n, lo in lows.items() if lo <= reference]
     if not below:
-        return f"每个模型测试准确率的 95% 置信区间下限都高于{what} {reference:.2f}。"
+        return f"{who}测试准确率的 95% 置信区间下限都高于{what} {reference:.2f}。"
     return f"并非每个模型都明显高于{what} {reference:.2f}：{'、'.join(below)}的 95% 置信区间下限不高于它。"
 
 
@@ -376,12 +377,16 @@ def balanced_test(n_pos: int, n_neg: int) -> str:
             "所以读准确率时要和这个数比较，并参考宏平均的指标。")
 
 
-def expectation(encoder: str, rank: int, n_models: int, vs_best: str, significant: bool, diff: float) -> str:
+def expectation(encoder: str, rank: int, n_models: int, vs_best: str, significant: bool, diff: float,
+                ties: int = 0) -> str:
     """Chapter 1 expected the pretrained encoder to be best: what this run says. ``rank`` is its
     place by test accuracy among ``n_models`` (1 = best), ``vs_best`` the comparison sentence
     with the best baseline, ``significant`` whether that difference survived Holm's correction,
-    ``diff`` = encoder accuracy − best baseline accuracy."""
+    ``diff`` = encoder accuracy − best baseline accuracy, ``ties`` how many other models have
+    exactly its accuracy (``rank`` is then 1 + the number of models strictly better)."""
     where = "最高" if rank == 1 else f"第 {rank} 高"
+    if ties:
+        where = f"并列{where}（与 {ties} 个模型同分）"
     if rank == 1 and significant:
         verdict = "这个预期在本次的测试集上得到了支持"
     elif rank == 1:

@@ -190,7 +190,7 @@ def test_snownlp_gives_probabilities():
 
 def test_drop_verdict():
     all_below = g.drop_verdict("外卖评论", {"甲": (0.9, 0.7, 0.8), "乙": (0.85, 0.6, 0.7)})
-    assert "全部 2 个模型" in all_below and "都变差" in all_below
+    assert "全部 2 个模型" in all_below and "普遍下降" in all_below
     none = g.drop_verdict("外卖评论", {"甲": (0.9, 0.85, 0.95)})
     assert "没有一个" in none
     some = g.drop_verdict("外卖评论", {"甲": (0.9, 0.7, 0.8), "乙": (0.8, 0.82, 0.9)})
@@ -206,11 +206,15 @@ def test_paired_verdict_names_the_winner():
 
 
 def test_curve_verdict():
-    assert "还没有走平" in g.curve_verdict("LSTM", [800, 1600], [0.80, 0.84])
-    assert "已经走平" in g.curve_verdict("LSTM", [800, 1600], [0.84, 0.845])
-    assert "反而降低了 2.0 个百分点" in g.curve_verdict("LSTM", [800, 1600], [0.86, 0.84])
+    up = g.curve_verdict("LSTM", [800, 1600], [0.70, 0.84], n_test=200)      # 14 points > ±8
+    assert "提高了 14.0 个百分点" in up and "还在上升" in up
+    small = g.curve_verdict("LSTM", [800, 1600], [0.80, 0.84], n_test=200)   # 4 points < ±8
+    assert "在误差范围之内" in small and "±8" in small         # 1.96·sqrt(2·0.82·0.18/200) = 0.075
+    assert "在误差范围之内" not in g.curve_verdict("LSTM", [800, 1600], [0.80, 0.84], n_test=5000)
+    down = g.curve_verdict("LSTM", [800, 1600], [0.86, 0.70], n_test=200)
+    assert "降低了 16.0 个百分点" in down and "值得怀疑" in down
     with pytest.raises(ValueError):
-        g.curve_verdict("LSTM", [1600], [0.8])
+        g.curve_verdict("LSTM", [1600], [0.8], n_test=200)
 
 
 def test_oov_verdict():

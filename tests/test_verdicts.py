@@ -8,13 +8,13 @@ from book import verdicts as V
 
 def test_fmt_p():
     assert V.fmt_p(0.0004) == "< 0.001"
-    assert V.fmt_p(0.01234) == "0.0123"
-    assert V.p_is(0.0004) == "p < 0.001" and V.p_is(0.5) == "p = 0.5"
+    assert V.fmt_p(0.01234) == "0.012" and V.fmt_p(0.00675) == "0.007"   # never more than 3 decimals
+    assert V.p_is(0.0004) == "p < 0.001" and V.p_is(0.5) == "p = 0.500"
 
 
 def test_pair_says_significant_only_below_alpha_after_holm():
     yes = V.pair("甲", 0.90, "乙", 0.85, 0.01, 200)
-    assert yes.startswith("甲比乙高 0.050") and "站得住" in yes and "p = 0.01" in yes
+    assert yes.startswith("甲比乙高 0.050") and "站得住" in yes and "p = 0.010" in yes
     assert "p < 0.001" in V.pair("甲", 0.90, "乙", 0.60, 0.0001, 200)
     flipped = V.pair("甲", 0.80, "乙", 0.85, 0.01, 200)
     assert flipped.startswith("乙比甲高 0.050")
@@ -60,6 +60,7 @@ def test_expectation_follows_rank_and_significance():
     assert "部分支持" in V.expectation("E5", 2, 10, "…", True, 0.05)
     s = V.expectation("E5", 4, 10, "…", False, -0.01)
     assert "第 4 高" in s and "既没有被证实，也没有被推翻" in s
+    assert "并列第 4 高（与 1 个模型同分）" in V.expectation("E5", 4, 10, "…", False, -0.01, ties=1)
 
 
 def test_transfer_thesis_counts_wins_and_losses():

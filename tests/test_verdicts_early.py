@@ -21,6 +21,7 @@ def test_chance_and_reported():
 
 def test_all_above_names_the_models_below():
     assert "都高于" in verdicts.all_above({"甲": 0.81, "乙": 0.83}, 0.59, "原报告的最高数字")
+    assert verdicts.all_above({"甲": 0.81}, 0.59, "x", who="除丙外，每个模型").startswith("除丙外，每个模型测试准确率")
     s = verdicts.all_above({"甲": 0.81, "乙": 0.55}, 0.59, "原报告的最高数字")
     assert "并非" in s and "乙" in s and "甲" not in s
 
