@@ -11,20 +11,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from pages import MYST_HEADER
+
 ROOT = Path(__file__).resolve().parent.parent
 JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
 
-PAGE = """---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
+PAGE = MYST_HEADER + """
 # A test page
 
 ```{{code-cell}} ipython3

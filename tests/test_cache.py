@@ -18,6 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 import book_key  # noqa: E402
+from pages import MYST_HEADER  # noqa: E402
 
 ENV = {"BOOK_BERT_MODEL": "some/model", "DIANPING_DATA_MIRROR": "/mirror"}
 
@@ -129,17 +130,7 @@ def test_the_command_line_and_the_makefile_use_it(project):
     assert refresh_at < build_at, dry.stdout
 
 
-PAGE = """---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
+PAGE = MYST_HEADER + """
 # A page with a formula
 
 Inline $a^2 + b^2 = c^2$ and a display formula:

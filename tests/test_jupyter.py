@@ -20,6 +20,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from pages import MYST_HEADER
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -112,17 +113,7 @@ def test_a_chapter_opens_as_a_notebook_and_runs_to_the_end(lab_server, tmp_path,
     assert (tmp_path / "artifacts" / "metrics.json").exists(), "the chapter recorded into BOOK_ARTIFACTS"
 
 
-FAILING_CHAPTER = """---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
+FAILING_CHAPTER = MYST_HEADER + """
 # A chapter that fails
 
 ```{code-cell} ipython3
