@@ -243,16 +243,22 @@ def summary_table(entries, extra=()) -> pd.DataFrame:
     """One row per model record: accuracy, macro P/R/F1, CI and seconds.
 
     ``entries``: records from :func:`evaluate` (a list, or metrics.json's ``models`` dict);
-    ``extra``: further record keys to add as columns (e.g. ``("cv_score",)``; missing → NaN).
+    ``extra``: further record keys to add as columns (e.g. ``("cv_score",)``): NaN for a model
+    whose family does not have it (an LSTM has no CV score), but a key that no record holds is a
+    misspelt key and raises (a silent all-NaN column once hid the wrong model being chosen).
     """
     entries = list(entries.values()) if isinstance(entries, dict) else list(entries)
     if not entries:
         raise ValueError("summary_table needs at least one model record")
+    unknown = [k for k in extra if not any(k in e for e in entries)]
+    if unknown:
+        raise KeyError(f"no model record has {', '.join(map(repr, unknown))} "
+                       f"(keys it could be: {', '.join(sorted(set().union(*entries) - {'test'}))})")
     rows = [{
         "model": e["name"], "accuracy": e["accuracy"], "precision": e["precision_macro"],
         "recall": e["recall_macro"], "f1": e["f1_macro"], "ci_low": e["ci95"][0],
-        "ci_high": e["ci95"][1], "seconds": e.get("seconds"),
-        **{k: e.get(k, np.nan) for k in extra},
+        "ci_high": e["ci95"][1], "seconds": e["seconds"],
+        **{k: e[k] if k in e else np.nan for k in extra},
     } for e in entries]
     return pd.DataFrame(rows).set_index("model")
 

@@ -237,6 +237,8 @@ def test_record_timer_and_summary(artifacts):
     assert list(table.index) == ["a", "b"]
     assert table.loc["a", "accuracy"] == pytest.approx(0.75) and table.loc["b", "f1"] == 1.0
     assert table.loc["a", "cv_score"] == 0.9 and np.isnan(table.loc["b", "cv_score"])
+    with pytest.raises(KeyError, match="no model record has 'cv_accuracy'"):   # the misspelling that once hid a bug
+        E.summary_table([e1, e2], extra=("cv_accuracy",))
     assert E.summary_table(E.load_metrics()["models"]).equals(E.summary_table([e1, e2]))
     with pytest.raises(ValueError, match="at least one model record"):
         E.summary_table([])
