@@ -157,6 +157,19 @@ def fetch(name: str) -> Path:
     return fetch_dataset(src.url, src.sha256, src.filename)
 
 
+def _read_csv(raw: bytes, origin) -> pd.DataFrame:
+    """UTF-8 CSV bytes (a BOM allowed) as a DataFrame of strings; DataError naming ``origin``
+    when the bytes are not UTF-8 or not a CSV."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise DataError(f"{origin}: not UTF-8 text (invalid byte at offset {e.start})") from None
+    try:
+        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as e:
+        raise DataError(f"{origin}: not a valid CSV file ({str(e).strip()})") from None
+
+
 def load_reviews(path: str | Path | None = None) -> pd.DataFrame:
     """Read and validate a reviews CSV (default: the verified study dataset).
 
@@ -167,15 +180,7 @@ def load_reviews(path: str | Path | None = None) -> pd.DataFrame:
     path = Path(path) if path is not None else fetch_dataset()
     if not path.is_file():
         raise DataError(f"{path}: no such file")
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise DataError(f"{path}: not UTF-8 text (invalid byte at offset {e.start})") from None
-    try:
-        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as e:
-        raise DataError(f"{path}: not a valid CSV file ({str(e).strip()})") from None
+    df = _read_csv(path.read_bytes(), path)
     missing = [c for c in ("comment", "sentiment") if c not in df.columns]
     if missing:
         raise DataError(
@@ -225,14 +230,7 @@ def labelled_reviews(raw: bytes, origin: str, extra: tuple[str, ...] = ()) -> tu
     Stray U+FEFF characters are removed from the text; a review that is then empty or only
     whitespace is skipped and counted, not fatal. Anything else malformed raises DataError.
     """
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise DataError(f"{origin}: not UTF-8 text (invalid byte at offset {e.start})") from None
-    try:
-        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as e:
-        raise DataError(f"{origin}: not a valid CSV file ({str(e).strip()})") from None
+    df = _read_csv(raw, origin)
     need = (*extra, "label", "review")
     missing = [c for c in need if c not in df.columns]
     if missing:
