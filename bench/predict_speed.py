@@ -8,7 +8,9 @@ side by side in one run, on the models the build saved (artifacts/):
   file     --n reviews as a fresh process, all models (``--file F --summary`` against the torch script)
   batch    --n reviews of the dataset with the models already loaded, per model and all together
 
-Targets: one review under 2 s, 1000 reviews under 10 s (all three models).
+Targets: one review under 2 s, 1000 reviews under 10 s (all three models). The last line is the
+transformer's floor: the FLOPs of its fp32 matrix products on these reviews over this CPU's
+measured matmul rate, the time no fp32 runtime can beat here.
 
     .venv/bin/python bench/predict_speed.py                   # after `make book`
     .venv/bin/python bench/predict_speed.py --export          # artifacts without model.onnx: exports into a temp copy
@@ -90,6 +92,35 @@ def prepared(root: Path, export: bool) -> Path:
     return tmp
 
 
+def transformer_floor(path: Path, model, texts: list[str]) -> tuple[float, float, float]:
+    """What fp32 arithmetic alone costs the transformer on ``texts``, batched as the predictor
+    batches them: (token positions, GFLOP of its matrix products, seconds at this CPU's measured
+    fp32 matmul rate). FLOPs from its config.json: per position and layer 2·(4·H² + 2·H·I) for the
+    projections and feed-forward, plus 2·2·H·seq for attention's two products; embeddings, softmax,
+    LayerNorm and the head are left out, so the floor is a lower bound."""
+    import json
+
+    import numpy as np
+
+    cfg = json.loads((path / "config.json").read_text(encoding="utf-8"))
+    layers, h, inter = cfg["num_hidden_layers"], cfg["hidden_size"], cfg["intermediate_size"]
+    lengths = [len(x) for x in model.encode(texts)]
+    positions = squares = 0
+    for idx in predict._batches(lengths):
+        seq = max(lengths[i] for i in idx)
+        positions += len(idx) * seq
+        squares += len(idx) * seq * seq
+    flops = layers * (positions * 2 * (4 * h * h + 2 * h * inter) + squares * 2 * 2 * h)
+    a = np.random.default_rng(0).random((4096, h), dtype=np.float32)
+    b = np.random.default_rng(1).random((h, inter), dtype=np.float32)
+    a @ b
+    t, n = time.perf_counter(), 20
+    for _ in range(n):
+        a @ b
+    rate = 2 * 4096 * h * inter * n / (time.perf_counter() - t)
+    return positions, flops / 1e9, flops / rate
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=1000, help="reviews in the batch (default 1000)")
@@ -139,6 +170,12 @@ def main() -> int:
     for what, a, b in rows:
         print(f"{what:<42} {a:7.2f}s {b:7.2f}s {b / a:10.1f}x")
     print("targets: 1 review (all models, cold) <= 2 s; 1000 reviews (all models) <= 10 s")
+    if "bert" in models:
+        positions, gflop, floor = transformer_floor(root / "bert", fast["bert"], texts)
+        onnx_s = next(a for what, a, _ in rows if what == f"loaded, {args.n} reviews, bert")
+        print(f"transformer floor (fp32): {positions} token positions, {gflop:.0f} GFLOP of matrix products; at this "
+              f"CPU's fp32 matmul rate (numpy, {gflop / floor:.0f} GFLOP/s) at least {floor:.1f} s; "
+              f"onnxruntime took {onnx_s:.1f} s ({floor / onnx_s:.0%} of that rate)")
     return 0
 
 

@@ -112,7 +112,7 @@ def table(df: pd.DataFrame, caption: str | None = None, decimals: int = 3, perce
     """A DataFrame styled for the page: English column / index names translated (COLUMN_NAMES,
     then ``names``), floats to ``decimals`` places (``percent`` columns as 12.3%, ``integer``
     columns without decimals), booleans as 是/否, no empty index-name row, and a caption
-    (rendered above the table). Returns a pandas Styler."""
+    (rendered above the table, numbered by :func:`table_number`). Returns a pandas Styler."""
     names = {**COLUMN_NAMES, **(names or {})}
     df = df.copy()
     percent, integer = set(percent), set(integer)
@@ -144,19 +144,41 @@ def table(df: pd.DataFrame, caption: str | None = None, decimals: int = 3, perce
     elif df.index.name is None:
         st = st.hide(axis="index", names=True)
     if caption:
-        st = st.set_caption(caption)
+        st = st.set_caption(table_number(caption))
     return st
+
+
+_TABLES: dict[str, int] = {}  # caption → number, in the order this kernel (one chapter) first showed them
+
+
+def table_number(caption: str) -> str:
+    """"表 n　caption": tables are numbered per page in the order they first appear, like the
+    page's figures (图 1, 图 2, ...); a cell run again keeps its table's number."""
+    return f"表 {_TABLES.setdefault(caption, len(_TABLES) + 1)}　{caption}"
+
+
+# A Han character next to a Latin letter, digit or % (either order): where Chinese typesetting,
+# and this book's prose, put a space ("LSTM 的", "3 个", "50% 的").
+_CJK = "\u4e00-\u9fff\u3400-\u4dbf"
+_HAN_LATIN = re.compile(f"(?<=[{_CJK}])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9%])(?=[{_CJK}])")
+
+
+def spaced(text: str) -> str:
+    """``text`` with a space wherever a Han character meets a Latin letter or digit (or a
+    digit's %): generated sentences set like the hand-written prose around them."""
+    return _HAN_LATIN.sub(" ", text)
 
 
 def glue_values(prefix: str, values: dict) -> None:
     """``glue(f"{prefix}_{key}", value, display=False)`` for every item: the values a chapter's
-    prose quotes, glued in one call. numpy scalars become plain Python numbers."""
+    prose quotes, glued in one call. numpy scalars become plain Python numbers; sentences are
+    :func:`spaced`."""
     from myst_nb import glue
 
     for k, v in values.items():
         if isinstance(v, np.generic):
             v = v.item()
-        glue(f"{prefix}_{k}", v, display=False)
+        glue(f"{prefix}_{k}", spaced(v) if isinstance(v, str) else v, display=False)
 
 
 def encoder_intro(model: str, config: dict, has_provenance: bool) -> str:

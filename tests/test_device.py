@@ -108,9 +108,9 @@ def test_describe_says_what_runs_and_why(env):
     assert d["precision"] == "bf16" and d["why"] == "auto: the CPU has avx512_bf16"
     env.setenv(D.PRECISION_ENV, "fp32")
     assert D.describe(cpuinfo=WITH_BF16)["why"] == "BOOK_PRECISION=fp32"
-    assert D.describe(cpuinfo=WITH_BF16)["why_zh"] == "由环境变量 BOOK_PRECISION=fp32 指定"
+    assert D.describe(cpuinfo=WITH_BF16)["why_zh"] == "数值精度由环境变量 BOOK_PRECISION=fp32 指定。"
     env.delenv(D.PRECISION_ENV)
-    assert D.describe(cpuinfo=WITH_BF16)["why_zh"] == "自动选择：硬件原生支持 bfloat16，用 bf16"
+    assert D.describe(cpuinfo=WITH_BF16)["why_zh"].endswith("所以自动选择了 bf16。")
     assert "不原生支持" in D.describe(cpuinfo=WITHOUT)["why_zh"]
     env.setattr(D, "BF16_ADOPTED", False)
     assert "默认仍用 fp32" in D.describe(cpuinfo=WITH_BF16)["why_zh"]

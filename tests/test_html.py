@@ -14,7 +14,8 @@ run on it and each check is its own test, so a failure names the page and the ch
     decimals  a plain number with more than 4 decimals in a table cell
     math      a formula MathJax did not render, or raw TeX ($...$, \\(, \\frac) in the text
     cjk_space a space between two Chinese characters in prose (a hard-wrapped source line shows as one)
-    figures   an image in the article outside a <figure> with a numbered caption ("图 1.2")
+    figures   an image in the article outside a <figure> with a numbered caption ("图 1.2"); a data
+              table without a caption "表 n", or tables not numbered 1, 2, ... down the page
     overflow  an element in the article wider than its box without a horizontal scrollbar (1280 px)
 
 Chapter pages are also checked for a "show code" toggle on a cell with output and for a
@@ -223,6 +224,16 @@ FIGURES_JS = _js(r"""
   }
   for (const fig of article.querySelectorAll('figure')) {
     if (!fig.querySelector('img, svg, canvas, table, video, object')) out.push('figure with no image: "' + fig.textContent.trim().replace(/\s+/g, ' ').slice(0, 60) + '"');
+  }
+  // data tables (pandas Styler: id="T_..."): a caption "表 n　...", numbered 1, 2, ... down the page
+  let last = 0;
+  for (const table of article.querySelectorAll('table[id^="T_"]')) {
+    const cap = table.querySelector(':scope > caption');
+    const text = cap ? cap.textContent.trim().replace(/\s+/g, ' ') : '';
+    const m = /^表 (\d+) /.exec(text);
+    if (!m) { out.push(`table without a numbered caption: "${text.slice(0, 40)}"`); continue; }
+    if (+m[1] !== last + 1) out.push(`table numbered ${m[1]} after ${last}: "${text.slice(0, 40)}"`);
+    last = +m[1];
   }
   const t = article.textContent, i = t.indexOf('<Figure size');
   if (i >= 0) out.push('a matplotlib figure printed as text: "' + t.slice(i, i + 40) + '"');
@@ -504,10 +515,20 @@ def test_check_figures(page, fixtures):
     assert any(p.startswith("image outside a numbered figure") for p in bad), bad
     assert any(p.startswith('figure caption without a number: "没有编号的说明"') for p in bad), bad
     assert any(p.startswith("figure with no image") for p in bad) and any("<Figure size" in p for p in bad), bad
+    tables = check(page, fixtures, "tables_bad.html",
+                   '<table id="T_a"><caption>表 1　甲</caption><tr><td>1</td></tr></table>'
+                   '<table id="T_b"><tr><td>1</td></tr></table>'
+                   '<table id="T_c"><caption>表 3　丙</caption><tr><td>1</td></tr></table>'
+                   '<table id="T_d"><caption>表 3　丁</caption><tr><td>1</td></tr></table>')["figures"]
+    assert tables == ['table without a numbered caption: ""', 'table numbered 3 after 1: "表 3 丙"',
+                      'table numbered 3 after 3: "表 3 丁"'], tables
     good = check(page, fixtures, "figures_good.html",
                  '<figure id="fig-a"><div class="cell_output"><img src="plot.png" width="300"></div><figcaption><p>'
                  '<span class="caption-number">图 1.2 </span><span class="caption-text">长度分布</span></p></figcaption></figure>'
-                 '<p><img src="plot.png" width="16" height="16" class="icon"></p>')["figures"]
+                 '<p><img src="plot.png" width="16" height="16" class="icon"></p>'
+                 '<table id="T_a"><caption>表 1　甲</caption><tr><td>1</td></tr></table>'
+                 '<table><tr><td>a prose table, no caption</td></tr></table>'
+                 '<table id="T_b"><caption>表 2　乙</caption><tr><td>1</td></tr></table>')["figures"]
     assert good == []
 
 

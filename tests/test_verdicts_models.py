@@ -182,3 +182,34 @@ def test_encoder_intro_default_without_provenance():
     s = display.encoder_intro("bert-base-chinese", cfg, False)
     assert s.startswith("本次运行的编码器是 BERT-base（中文）：12 层、隐藏维数 768 的 BERT 结构编码器。")
     assert "不是原报告" not in s and "没有 PROVENANCE.md" in s
+
+
+# ---------------------------------------------------------------- display.spaced
+
+
+@pytest.mark.parametrize("raw, want", [
+    ("LSTM与朴素贝叶斯相差0.010", "LSTM 与朴素贝叶斯相差 0.010"),
+    ("第3轮", "第 3 轮"),                                   # both sides of one digit
+    ("50%的准确率", "50% 的准确率"),
+    ("E5-small（替代 bert-base-chinese）在外卖上", "E5-small（替代 bert-base-chinese）在外卖上"),  # fullwidth punctuation: no space
+    ("已经 有 空格 3 个", "已经 有 空格 3 个"),             # nothing doubled
+])
+def test_spaced(raw, want):
+    assert display.spaced(raw) == want
+
+
+def test_glue_values_spaces_sentences(monkeypatch):
+    import myst_nb
+
+    got = {}
+    monkeypatch.setattr(myst_nb, "glue", lambda name, value, display=True: got.__setitem__(name, value))
+    display.glue_values("x", {"s": "LSTM的", "n": 3})
+    assert got == {"x_s": "LSTM 的", "x_n": 3}
+
+
+def test_tables_numbered_in_order_of_first_appearance(monkeypatch):
+    monkeypatch.setattr(display, "_TABLES", {})
+    df = __import__("pandas").DataFrame({"a": [1.0]})
+    assert display.table(df, caption="甲").caption == "表 1　甲"
+    assert display.table(df, caption="乙").caption == "表 2　乙"
+    assert display.table(df, caption="甲").caption == "表 1　甲"   # the same cell run again
