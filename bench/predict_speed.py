@@ -1,6 +1,7 @@
-"""How fast the predictor answers: the ONNX path (book.predict, no torch) against the torch path
-(book.baselines / book.lstm / book.bert ``load_predictor``, what the predictor used before),
-side by side in one run, on the models the build saved (artifacts/):
+"""How fast the predictor answers: book.predict (ONNX for the LSTM and the transformer, numpy for
+TF-IDF: no torch, no scikit-learn) against the old path (book.baselines / book.lstm / book.bert
+``load_predictor``: the pickled sklearn pipeline and the torch models, what the predictor used
+before), side by side in one run, on the models the build saved (artifacts/):
 
   cold     one review as a fresh process, per model and all three: ``python -m book predict``
            against a script that loads the torch predictors (start-up, imports, loading included:
@@ -13,7 +14,7 @@ transformer's floor: the FLOPs of its fp32 matrix products on these reviews over
 measured matmul rate, the time no fp32 runtime can beat here.
 
     .venv/bin/python bench/predict_speed.py                   # after `make book`
-    .venv/bin/python bench/predict_speed.py --export          # artifacts without model.onnx: exports into a temp copy
+    .venv/bin/python bench/predict_speed.py --export          # artifacts without model.onnx / tfidf.json: exports into a temp copy
     .venv/bin/python bench/predict_speed.py --n 200 --repeat 1
 """
 from __future__ import annotations
@@ -69,13 +70,15 @@ def torch_cmd(root: Path, models: list[str], src: str) -> list[str]:
 
 
 def prepared(root: Path, export: bool) -> Path:
-    """``root`` if its LSTM and BERT have model.onnx; with ``export``, a temp copy where book.export
-    writes them (artifacts/ itself is never written)."""
+    """``root`` if its LSTM and BERT have model.onnx and its TF-IDF model tfidf.json; with
+    ``export``, a temp copy where book.export writes them (artifacts/ itself is never written)."""
     missing = [k for k in ("lstm", "bert") if (root / k).is_dir() and not (root / k / predict.ONNX_FILE).is_file()]
+    if (root / "tfidf.joblib").is_file() and not (root / "tfidf.json").is_file():
+        missing.append("tfidf")
     if not missing:
         return root
     if not export:
-        raise SystemExit(f"error: no {predict.ONNX_FILE} in {', '.join(str(root / k) for k in missing)}: "
+        raise SystemExit(f"error: no exported form of {', '.join(missing)} in {root}: "
                          "rerun with --export (exports into a temporary copy) or rebuild")
     from book import export as E
 
@@ -87,8 +90,8 @@ def prepared(root: Path, export: bool) -> Path:
             shutil.copy2(root / k, tmp / k)
     for k in missing:
         t = time.perf_counter()
-        getattr(E, f"export_{k}")(tmp / k)
-        print(f"exported {k} to ONNX in {time.perf_counter() - t:.1f} s ({tmp / k / predict.ONNX_FILE})")
+        out = getattr(E, f"export_{k}")(tmp / predict.MODELS[k])
+        print(f"exported {k} in {time.perf_counter() - t:.1f} s ({out})")
     return tmp
 
 
@@ -126,7 +129,7 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=1000, help="reviews in the batch (default 1000)")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each single-review command (median shown)")
     ap.add_argument("--artifacts", help="folder of trained models (default: artifacts/ or $BOOK_ARTIFACTS)")
-    ap.add_argument("--export", action="store_true", help="export missing model.onnx files into a temp copy")
+    ap.add_argument("--export", action="store_true", help="export missing model.onnx / tfidf.json files into a temp copy")
     args = ap.parse_args()
 
     root = prepared(predict.artifacts_dir(args.artifacts), args.export)
@@ -166,7 +169,7 @@ def main() -> int:
         rows.append((f"loaded, {args.n} reviews, {'+'.join(ms)}", timed(fast, ms), timed(slow, ms)))
 
     print(f"models: {', '.join(models)} ({root}); {os.cpu_count()} CPUs; cold = median of {args.repeat}")
-    print(f"{'':<42} {'onnx':>8} {'torch':>8} {'torch/onnx':>11}")
+    print(f"{'':<42} {'predict':>8} {'old':>8} {'old/predict':>11}")
     for what, a, b in rows:
         print(f"{what:<42} {a:7.2f}s {b:7.2f}s {b / a:10.1f}x")
     print("targets: 1 review (all models, cold) <= 2 s; 1000 reviews (all models) <= 10 s")

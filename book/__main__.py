@@ -76,6 +76,9 @@ def main(argv=None) -> int:
         if getattr(m, "torch_fallback", False):
             print(f"note: no {key}/model.onnx in the artifacts: used the slower torch model "
                   f"(write it with book.export.export_{key}())", file=sys.stderr)
+        if getattr(m, "sklearn_fallback", False):
+            print("note: no tfidf.json written from this tfidf.joblib: used the slower scikit-learn pipeline "
+                  "(book.export.export_tfidf() writes it where the SVM is linear)", file=sys.stderr)
     if skipped:
         lines = ", ".join(map(str, skipped[:10])) + (", …" if len(skipped) > 10 else "")
         print(f"note: skipped {len(skipped)} empty review(s) in {args.file} (line {lines})", file=sys.stderr)

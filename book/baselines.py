@@ -396,11 +396,23 @@ class TfidfPredictor:
         return positive_proba(self.model, texts)
 
 
-def save_predictor(baseline: Baseline, path: str | Path | None = None) -> Path:
+def save_predictor(baseline: Baseline, path: str | Path | None = None, check_texts=()) -> Path:
+    """Pickle the fitted pipeline to ``path`` (default artifacts/tfidf.joblib). The predictor's
+    model (a file named tfidf.joblib) also gets, where book.export can express it in plain numbers
+    (a linear SVM), the tfidf.json beside it that the scikit-learn-free predictor reads (checked
+    against the pipeline on ``check_texts``); where it cannot, no JSON is left beside the pickle
+    and the predictor uses the pickle."""
+    from . import export
+
     path = Path(path) if path is not None else evaluate.artifacts_dir() / PREDICTOR_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     joblib.dump({"name": baseline.name, "model": baseline.model, "cv_accuracy": baseline.cv_accuracy,
                  "params": baseline.params, "sklearn": sklearn.__version__}, path)
+    if path.name == PREDICTOR_FILE:
+        try:
+            export.export_tfidf(path, check_texts)
+        except ValueError:
+            path.with_suffix(".json").unlink(missing_ok=True)
     return path
 
 

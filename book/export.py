@@ -1,8 +1,10 @@
-"""Export the saved LSTM and BERT models to ONNX (fp32), for the torch-free predictor.
+"""Export the saved models for the predictor (book.predict), which imports neither torch nor
+scikit-learn: the LSTM and BERT to ONNX (fp32), the TF-IDF model to plain numbers (JSON).
 
     from book import export
     export.export_lstm()      # artifacts/lstm/model.onnx, right after predictor.save()
     export.export_bert()      # artifacts/bert/model.onnx, right after bert.save(learn, ...)
+    export.export_tfidf()     # artifacts/tfidf.json; book.baselines.save_predictor calls it
 
 Each function loads the model the build saved (with torch), traces it with the TorchScript
 exporter (``torch.onnx.export(..., dynamo=False)``, which needs the ``onnx`` package) and writes
@@ -17,9 +19,18 @@ Graphs (both take right-padded int64 token ids, as the torch predictors batch th
 - BERT: ``input_ids`` [batch, seq] (padding = the tokenizer's pad id; the attention mask is
   computed inside, as :class:`book.bert.SentimentClassifier` does) → ``logits`` [batch, 2];
   ``onnx.json`` beside it records the pad id (the predictor reads no transformers config).
+
+TF-IDF (:func:`tfidf_spec`): a pipeline of TfidfVectorizers (``word`` over the jieba words of
+book.text.segment, or ``char_wb`` over book.text.cjk_only), alone or side by side in a
+FeatureUnion, then a *linear* SVM calibrated by Platt's sigmoid (CalibratedClassifierCV,
+``ensemble=False``). The JSON holds each vectorizer's settings, vocabulary and idf, the SVM's
+weights and intercept and the sigmoid's two numbers; ``book.predict.TfidfLinear`` recomputes
+P(positive) from them with numpy, the same to 1e-9 (checked on export). Anything else (an rbf
+SVM, the original-style pipeline) raises ValueError and the predictor keeps the pickled model.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import warnings
 from pathlib import Path
@@ -105,4 +116,107 @@ def export_bert(path: Path | str | None = None) -> Path:
     # what the torch-free predictor needs besides tokenizer.json and book_bert.json
     (path / "onnx.json").write_text(json.dumps({"pad_id": int(pad), "pooling": meta["pooling"],
                                                 "max_len": int(meta["max_len"]), "opset": OPSET}), encoding="utf-8")
+    return out
+
+
+def _vectorizers(steps, segmented: bool = False) -> list[dict]:
+    """The TF-IDF blocks of a pipeline's feature steps, in column order."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion, Pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    from . import text
+
+    blocks = []
+    for _, step in steps:
+        if isinstance(step, FunctionTransformer) and step.func is text.segment and not step.kw_args:
+            segmented = True
+        elif isinstance(step, Pipeline):
+            blocks += _vectorizers(step.steps, segmented)
+        elif isinstance(step, FeatureUnion) and not step.transformer_weights:
+            for _, part in step.transformer_list:
+                blocks += _vectorizers(part.steps if isinstance(part, Pipeline) else [("", part)], segmented)
+        elif isinstance(step, TfidfVectorizer):
+            blocks.append(_vectorizer(step, segmented))
+        else:
+            raise ValueError(f"cannot export a {type(step).__name__} step")
+    return blocks
+
+
+def _vectorizer(vec, segmented: bool) -> dict:
+    from . import text
+
+    if vec.analyzer == "char_wb" and vec.preprocessor is text.cjk_only and not segmented:
+        spec = {"analyzer": "char_wb", "input": "cjk_only"}
+    elif vec.analyzer == "word" and vec.preprocessor is None and vec.tokenizer is None and segmented:
+        spec = {"analyzer": "word", "input": "segment", "token_pattern": vec.token_pattern, "lowercase": bool(vec.lowercase)}
+    else:
+        raise ValueError(f"cannot export a TfidfVectorizer with analyzer={vec.analyzer!r} on this input")
+    if vec.stop_words is not None or vec.binary or vec.strip_accents is not None or vec.norm not in ("l2", None) \
+            or vec.input != "content" or not vec.use_idf:
+        raise ValueError("cannot export a TfidfVectorizer with stop words, binary counts, accent stripping, "
+                         "no idf or a norm other than l2")
+    terms = sorted(vec.vocabulary_, key=vec.vocabulary_.get)
+    return {**spec, "ngram_range": list(vec.ngram_range), "sublinear_tf": bool(vec.sublinear_tf), "norm": vec.norm,
+            "vocabulary": terms, "idf": vec.idf_.tolist()}
+
+
+def tfidf_spec(name: str, model, check_texts=()) -> dict:
+    """The plain-number form of a fitted TF-IDF pipeline (see the module's docstring), after
+    checking that book.predict.TfidfLinear gives the pipeline's own P(positive) on ``check_texts``
+    and on texts made of its vocabulary. ValueError for a pipeline it cannot express."""
+    import numpy as np
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.svm import SVC, LinearSVC
+
+    from .predict import TfidfLinear
+
+    if not hasattr(model, "steps"):
+        raise ValueError(f"cannot export a {type(model).__name__}: not a scikit-learn Pipeline")
+    clf = model.steps[-1][1]
+    if not (isinstance(clf, CalibratedClassifierCV) and clf.method == "sigmoid" and not clf.ensemble
+            and len(clf.calibrated_classifiers_) == 1 and list(clf.classes_) == [0, 1]):
+        raise ValueError("cannot export: the classifier is not a sigmoid-calibrated SVM (ensemble=False) on labels 0/1")
+    cal = clf.calibrated_classifiers_[0]
+    svm = cal.estimator
+    if not (isinstance(svm, LinearSVC) or (isinstance(svm, SVC) and svm.kernel == "linear")):
+        raise ValueError(f"cannot export a {type(svm).__name__} with a non-linear kernel")
+    blocks = _vectorizers(model.steps[:-1])
+    coef = svm.coef_.toarray() if hasattr(svm.coef_, "toarray") else np.asarray(svm.coef_)
+    coef = coef.ravel()
+    if coef.size != sum(len(b["vocabulary"]) for b in blocks):
+        raise ValueError("cannot export: the SVM's weights do not match the vocabularies")
+    start = 0
+    for b in blocks:
+        b["coef"] = coef[start:start + len(b["vocabulary"])].tolist()
+        start += len(b["vocabulary"])
+    sig = cal.calibrators[0]
+    spec = {"name": name, "blocks": blocks, "intercept": float(np.ravel(svm.intercept_)[0]),
+            "sigmoid": [float(sig.a_), float(sig.b_)]}
+    # texts that hit the vocabulary: runs of its own terms, as well as the caller's reviews
+    terms = [t.strip() for b in blocks for t in b["vocabulary"][:: max(1, len(b["vocabulary"]) // 400)]]
+    texts = list(check_texts) + ["，".join(terms[i:i + 20]) for i in range(0, len(terms), 20)] + ["好吃", "ok!", "😀"]
+    want = model.predict_proba(texts)[:, 1]
+    got = TfidfLinear(spec).predict_proba(texts)
+    if not np.allclose(got, want, rtol=0, atol=1e-9):
+        raise ValueError(f"cannot export: the plain-number model differs from the pipeline by up to "
+                         f"{np.abs(got - want).max():.2g}")
+    return spec
+
+
+def export_tfidf(path: Path | str | None = None, check_texts=()) -> Path:
+    """``<name>.json`` beside the pickled model ``path`` (default artifacts/tfidf.joblib → tfidf.json), holding
+    :func:`tfidf_spec` and the pickle's sha256 (the predictor uses the JSON only while they match)."""
+    import joblib
+
+    from .evaluate import artifacts_dir
+
+    path = Path(path) if path is not None else artifacts_dir() / "tfidf.joblib"
+    saved = joblib.load(path)
+    spec = tfidf_spec(saved["name"], saved["model"], check_texts)
+    spec["joblib_sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    out = path.with_suffix(".json")
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(out)
     return out

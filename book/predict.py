@@ -6,11 +6,13 @@
 The LSTM and BERT run from the ONNX files that book.export wrote next to the saved models
 (``lstm/model.onnx``, ``bert/model.onnx``) with onnxruntime; BERT's tokenizer is the saved
 ``tokenizer.json`` read by the ``tokenizers`` library; the LSTM reads jieba words
-(book.text.tokenize) through ``vocab.json``; TF-IDF is the pickled sklearn pipeline. Nothing
-here imports torch, transformers or fastai (tests/test_predict.py checks it), so one review
-takes well under 2 s as a fresh process. The torch predictors (``book.lstm.load_predictor``,
-``book.bert.load_predictor``) remain for the notebooks, and answer for a model saved without its
-model.onnx (an older build; the command line then says so on stderr).
+(book.text.tokenize) through ``vocab.json``; TF-IDF runs from ``tfidf.json`` (book.export.export_tfidf:
+vocabularies, idf, the linear SVM and its sigmoid) with numpy. Nothing here imports torch,
+transformers, fastai or scikit-learn (tests/test_predict.py checks it), so one review takes
+under 2 s as a fresh process. The torch predictors (``book.lstm.load_predictor``,
+``book.bert.load_predictor``) and the pickled sklearn pipeline remain for the notebooks, and answer
+for a model saved without its exported form (an older build, or a TF-IDF pipeline with a
+non-linear SVM; the command line then says so on stderr).
 
 The command line (`python -m book predict ...`) is in book/__main__.py.
 """
@@ -20,6 +22,7 @@ import csv
 import io
 import json
 import os
+import re
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -139,8 +142,109 @@ def _padded(seqs: list[list[int]], idx: list[int], pad: int) -> np.ndarray:
     return x
 
 
+_WHITE_SPACES = re.compile(r"\s\s+")   # as sklearn's vectorizers normalize white space
+
+
+def _char_wb_ngrams(doc: str, lo: int, hi: int) -> list[str]:
+    """sklearn's ``char_wb`` analyzer: character n-grams inside each space-padded word."""
+    out = []
+    for w in _WHITE_SPACES.sub(" ", doc).split():
+        w = f" {w} "
+        for n in range(lo, hi + 1):
+            offset = 0
+            out.append(w[:n])
+            while offset + n < len(w):
+                offset += 1
+                out.append(w[offset:offset + n])
+            if offset == 0:  # a word shorter than n: counted once
+                break
+    return out
+
+
+def _word_ngrams(tokens: list[str], lo: int, hi: int) -> list[str]:
+    """sklearn's ``word`` n-grams: the tokens (when ``lo`` is 1), then their 2-grams, 3-grams, ..."""
+    out = list(tokens) if lo == 1 else []
+    for n in range(max(lo, 2), min(hi + 1, len(tokens) + 1)):
+        out += [" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
+    return out
+
+
+class TfidfLinear:
+    """A TF-IDF model with a calibrated linear SVM, from the plain numbers that
+    book.export.tfidf_spec wrote: per vectorizer block, the review's n-grams counted
+    (1 + log count with ``sublinear_tf``), times idf, l2-normalized, dotted with the SVM's weights;
+    the sum plus the intercept is the SVM's decision value f, and P(positive) = 1 / (1 + exp(a·f + b))
+    (Platt's sigmoid). No scikit-learn: the same arithmetic, checked against it on export."""
+
+    def __init__(self, spec: dict):
+        self.name = spec["name"]
+        self.intercept = float(spec["intercept"])
+        self.a, self.b = (float(x) for x in spec["sigmoid"])
+        self.blocks = [(b, {t: i for i, t in enumerate(b["vocabulary"])}, np.asarray(b["idf"], dtype=np.float64),
+                        np.asarray(b["coef"], dtype=np.float64)) for b in spec["blocks"]]
+        self._token = {b["token_pattern"]: re.compile(b["token_pattern"]) for b in spec["blocks"] if "token_pattern" in b}
+
+    def _terms(self, block: dict, review: str) -> list[str]:
+        lo, hi = block["ngram_range"]
+        if block["analyzer"] == "char_wb":
+            from .text import cjk_only
+            return _char_wb_ngrams(cjk_only(review), lo, hi)
+        from .text import segment
+        doc = segment([review])[0]
+        if block["lowercase"]:
+            doc = doc.lower()
+        return _word_ngrams(self._token[block["token_pattern"]].findall(doc), lo, hi)
+
+    def decision(self, review: str) -> float:
+        f = self.intercept
+        for block, vocab, idf, coef in self.blocks:
+            counts: dict[int, int] = {}
+            for t in self._terms(block, review):
+                i = vocab.get(t)
+                if i is not None:
+                    counts[i] = counts.get(i, 0) + 1
+            if not counts:
+                continue
+            idx = np.fromiter(counts, dtype=np.int64, count=len(counts))
+            x = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+            if block["sublinear_tf"]:
+                x = 1.0 + np.log(x)
+            x *= idf[idx]
+            if block["norm"] == "l2":
+                x /= np.sqrt(np.dot(x, x))
+            f += float(np.dot(x, coef[idx]))
+        return f
+
+    def predict_proba(self, texts) -> np.ndarray:
+        f = np.array([self.decision(t) for t in texts], dtype=np.float64)
+        return 1.0 / (1.0 + np.exp(self.a * f + self.b))
+
+    def truncated(self, texts) -> list[bool]:
+        return [False] * len(texts)
+
+    def no_words(self, texts) -> list[bool]:
+        return [False] * len(texts)
+
+
+def _tfidf(path: Path):
+    """The TF-IDF model at ``path`` (tfidf.joblib): from the JSON beside it (book.export.export_tfidf)
+    while that was written from this very pickle, else the pickle itself (scikit-learn: slower to
+    load; ``sklearn_fallback`` on the result says so)."""
+    import hashlib
+
+    spec_path = path.with_suffix(".json")
+    if spec_path.is_file():
+        spec = json.loads(spec_path.read_text(encoding="utf-8"))
+        if spec.get("joblib_sha256") == hashlib.sha256(path.read_bytes()).hexdigest():
+            return TfidfLinear(spec)
+    model = TfidfPredictor(path)
+    model.sklearn_fallback = True
+    return model
+
+
 class TfidfPredictor:
-    """The pickled TF-IDF pipeline (book.baselines.save_predictor); it reads every review whole."""
+    """The pickled TF-IDF pipeline (book.baselines.save_predictor) run by scikit-learn; it reads
+    every review whole. For a pipeline book.export could not turn into plain numbers."""
 
     def __init__(self, path: Path):
         import joblib
@@ -235,7 +339,7 @@ class BertOnnxPredictor(_OnnxModel):
         return [False] * len(texts)
 
 
-LOADERS = {"tfidf": TfidfPredictor, "lstm": LstmOnnxPredictor, "bert": BertOnnxPredictor}
+LOADERS = {"tfidf": _tfidf, "lstm": LstmOnnxPredictor, "bert": BertOnnxPredictor}
 
 
 def _load(key: str, path: Path) -> Predictor:

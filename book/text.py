@@ -8,9 +8,12 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import jieba
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas is imported where a table is made: the predictor never loads it
+    import pandas as pd
 
 jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict" chatter on stderr
 
@@ -107,6 +110,8 @@ def log_ratio(pos: Counter, neg: Counter, min_count: int = 5, alpha: float = 1.0
             continue
         lr = math.log((p + alpha) / (p_total + alpha * v)) - math.log((n + alpha) / (n_total + alpha * v))
         rows.append((w, p, n, p + n, lr))
+    import pandas as pd
+
     df = pd.DataFrame(rows, columns=["word", "pos", "neg", "total", "log_ratio"])
     return df.sort_values(["log_ratio", "word"], ascending=[False, True], ignore_index=True)
 
@@ -129,6 +134,8 @@ def cross_boundary_words(text: str) -> list[str]:
 def top_words(counts: Counter, k: int = 20) -> pd.DataFrame:
     """The k most frequent words as a DataFrame (word, count), ties broken by the word."""
     items = sorted(counts.items(), key=lambda wc: (-wc[1], wc[0]))[:k]
+    import pandas as pd
+
     return pd.DataFrame(items, columns=["word", "count"])
 
 
@@ -186,6 +193,8 @@ class BigramLM:
             raise RuntimeError("BigramLM is not fitted: call fit(docs) first")
         seq = [BOS, *words, EOS]
         rows = [(v, w, self.prob(v, w)) for v, w in zip(seq, seq[1:])]
+        import pandas as pd
+
         df = pd.DataFrame(rows, columns=["prev", "word", "prob"])
         df["logprob"] = [math.log(p) for p in df["prob"]]
         return df
@@ -222,6 +231,8 @@ def scramble_comparison(lm: BigramLM, docs: Iterable[list[str]], seed: int = 0) 
         d = list(d)
         shuffled = scramble(d, seed + i)
         rows.append((lm.logprob(d) / (len(d) + 1), lm.logprob(shuffled) / (len(d) + 1)))
+    import pandas as pd
+
     return pd.DataFrame(rows, columns=["original", "scrambled"])
 
 
@@ -243,6 +254,8 @@ def review_traits(texts: Iterable[str]) -> pd.DataFrame:
             "contrast": any(w in CONTRAST_WORDS for w in words),
             "chars": len(t),
         })
+    import pandas as pd
+
     df = pd.DataFrame(rows)
     df["length"] = pd.cut(df["chars"], LENGTH_BINS, labels=LENGTH_LABELS, right=False)
     return df

@@ -1,5 +1,6 @@
 """book.export: the ONNX files give what the fp32 torch models give (to 1e-4), and the
-torch-free predictor reads them with the same tokens, truncation and padding."""
+torch-free predictor reads them with the same tokens, truncation and padding; the TF-IDF
+model's plain-number form gives what the scikit-learn pipeline gives (to 1e-9)."""
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -89,3 +90,61 @@ def test_bert_onnx_matches_torch(tmp_path, tiny_folder, pooling):
 def test_bert_export_needs_the_saved_model(tmp_path):
     with pytest.raises(FileNotFoundError):
         export.export_bert(tmp_path)
+
+
+# ---------------------------------------------------------------- TF-IDF without scikit-learn
+
+REVIEWS = TEXTS + ["环境  不错！！ abc 123 很好吃", "Good food, 很好吃。", "   ", "好吃好吃好吃好吃好吃", "很"]
+
+
+@pytest.mark.parametrize("name, grid", [
+    ("tfidf_char_linearsvc", {"clf__C": [1.0]}),
+    ("tfidf_word_linearsvc", {"clf__C": [1.0]}),
+    ("tfidf_wordchar_linearsvc", {"clf__C": [1.0]}),
+    ("tfidf_word_svc", {"clf__kernel": ["linear"], "clf__C": [1.0]}),
+])
+def test_tfidf_json_matches_sklearn(tmp_path, train, name, grid):
+    """Each linear TF-IDF pipeline the book can save: the JSON's numpy arithmetic gives the
+    pipeline's own P(positive) to 1e-9, and the predictor picks the JSON."""
+    from book import baselines
+
+    b = baselines.tune_grid(name, train, grid=grid)
+    path = baselines.save_predictor(b, tmp_path / "tfidf.joblib")
+    assert path.with_suffix(".json").is_file()
+    model = P._tfidf(path)
+    assert isinstance(model, P.TfidfLinear) and not getattr(model, "sklearn_fallback", False)
+    want = b.model.predict_proba(REVIEWS)[:, 1]
+    got = model.predict_proba(REVIEWS)
+    assert np.abs(got - want).max() < 1e-9 and spread(want) > 0.5
+
+
+def test_tfidf_analyzers_are_sklearns(train):
+    """The predictor's n-grams are exactly sklearn's (char_wb over cjk_only; word n-grams over jieba words)."""
+    from book import baselines, text
+
+    char = baselines.char_tfidf().build_analyzer()
+    word = baselines.word_tfidf(ngram_range=(1, 3)).build_analyzer()
+    for r in REVIEWS:
+        assert P._char_wb_ngrams(text.cjk_only(r), *baselines.CHAR_NGRAMS) == char(r)
+        assert P._word_ngrams(text.segment([r])[0].split(), 1, 3) == word(text.segment([r])[0])
+
+
+def test_tfidf_without_json_or_with_a_stale_one_uses_the_pickle(tmp_path, train):
+    """A non-linear SVM leaves no JSON (and removes an old one); a JSON written from another
+    pickle is not used: the predictor falls back to scikit-learn and says so."""
+    from book import baselines
+
+    path = baselines.save_predictor(baselines.tune_grid("tfidf_char_linearsvc", train, grid={"clf__C": [1.0]}),
+                                    tmp_path / "tfidf.joblib")
+    rbf = baselines.tune_grid("tfidf_word_svc", train, grid={"clf__kernel": ["rbf"], "clf__C": [1.0]})
+    with pytest.raises(ValueError, match="non-linear"):
+        export.tfidf_spec(rbf.name, rbf.model)
+    baselines.save_predictor(rbf, path)
+    assert not path.with_suffix(".json").exists()
+    model = P._tfidf(path)
+    assert model.sklearn_fallback and np.allclose(model.predict_proba(REVIEWS), rbf.model.predict_proba(REVIEWS)[:, 1])
+    linear = baselines.tune_grid("tfidf_char_linearsvc", train, grid={"clf__C": [0.1]})
+    export_json = baselines.save_predictor(linear, tmp_path / "other" / "tfidf.joblib").with_suffix(".json")
+    assert not baselines.save_predictor(linear, tmp_path / "nb.joblib").with_suffix(".json").exists()  # not the predictor's
+    export_json.replace(path.with_suffix(".json"))                # a JSON from another pickle
+    assert getattr(P._tfidf(path), "sklearn_fallback", False)

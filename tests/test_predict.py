@@ -195,7 +195,8 @@ def test_without_onnx_file_the_torch_model_answers(tiny_artifacts, tmp_path, cap
 # ---------------------------------------------------------------- the command line never imports torch
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAVY = ("torch", "transformers", "fastai", "hyperopt", "book.baselines", "book.lstm", "book.bert")
+HEAVY = ("torch", "transformers", "fastai", "hyperopt", "sklearn", "scipy", "pandas", "joblib",
+         "book.baselines", "book.lstm", "book.bert")
 PROBE = f"""
 import json, sys
 from book.__main__ import main
@@ -207,7 +208,8 @@ sys.exit(rc)
 
 def test_cli_process_never_imports_torch(tiny_artifacts):
     """A fresh `python -m book predict` process with all three models: it answers, and torch,
-    transformers, fastai (and book.baselines' hyperopt) are not in sys.modules at the end."""
+    transformers, fastai, scikit-learn, pandas (and book.baselines' hyperopt) are not in
+    sys.modules at the end."""
     r = subprocess.run([sys.executable, "-c", PROBE, "predict", "--artifacts", str(tiny_artifacts), "好吃", "难吃"],
                        cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
