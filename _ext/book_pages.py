@@ -11,15 +11,21 @@
 2. MathJax is served from the build: when ``tools/fetch_mathjax.py`` (run by setup) has put
    MathJax into ``<sys.prefix>/share/mathjax``, ``mathjax_path`` points at the copy in
    ``_static/mathjax``; otherwise the pages keep MathJax's CDN (and a message says so).
+3. A space where a Han character meets a Latin letter or digit in running text (paragraphs
+   and figure captions), as the hand-written prose does it: also where a glued value meets the
+   prose around it ("的{glue:text}`name`" with a name such as "E5-small"), which no single
+   string can know. Code, math and raw HTML are left alone.
 """
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from contextlib import suppress
 from pathlib import Path
 
 import nbformat
+from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.ext.mathjax import MATHJAX_URL
 from sphinx.util import logging
@@ -75,9 +81,59 @@ def copy_mathjax(app: Sphinx, exception) -> None:
         shutil.copytree(MATHJAX_DIR, Path(app.outdir) / "_static" / "mathjax", dirs_exist_ok=True)
 
 
+HAN = "\u3400-\u4dbf\u4e00-\u9fff"
+_INSIDE = re.compile(f"(?<=[{HAN}])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9%])(?=[{HAN}])")  # as book.display.spaced
+_HAN_END, _LATIN_END = re.compile(f"[{HAN}]$"), re.compile("[A-Za-z0-9%]$")
+_HAN_START, _LATIN_START = re.compile(f"^[{HAN}]"), re.compile("^[A-Za-z0-9]")
+VERBATIM = (nodes.literal, nodes.literal_block, nodes.math, nodes.math_block, nodes.raw, nodes.comment,
+            nodes.target, nodes.substitution_definition)
+
+
+def _needs_space(before: str, after: str) -> bool:
+    return bool((_HAN_END.search(before) and _LATIN_START.match(after))
+                or (_LATIN_END.search(before) and _HAN_START.match(after)))
+
+
+def space_han_latin(block: nodes.Element) -> None:
+    """Insert the spaces (point 3 of the module docstring) into one paragraph or caption: inside
+    each text node, and between a text node and the next one that follows it directly (a
+    code span, formula or raw node in between breaks the run)."""
+    runs, run = [], []
+
+    def walk(node):
+        nonlocal run
+        for child in list(node.children):
+            if isinstance(child, VERBATIM):
+                if run:
+                    runs.append(run)
+                run = []
+            elif isinstance(child, nodes.Text):
+                run.append(child)
+            else:
+                walk(child)
+
+    walk(block)
+    if run:
+        runs.append(run)
+    for run in runs:
+        texts = [_INSIDE.sub(" ", str(t)) for t in run]
+        for i in range(len(texts) - 1):
+            if _needs_space(texts[i], texts[i + 1]):
+                texts[i] += " "
+        for old, new in zip(run, texts):
+            if new != str(old):
+                old.parent.replace(old, nodes.Text(new))
+
+
+def space_page(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    for block in list(doctree.findall(lambda n: isinstance(n, (nodes.paragraph, nodes.caption)))):
+        space_han_latin(block)
+
+
 def setup(app: Sphinx) -> dict:
     app.connect("config-inited", use_local_mathjax)
     # before sphinx-book-theme builds its header buttons (priority 501)
     app.connect("html-page-context", add_notebook_download, priority=450)
     app.connect("build-finished", copy_mathjax)
+    app.connect("doctree-resolved", space_page)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -13,7 +13,8 @@ run on it and each check is its own test, so a failure names the page and the ch
     paths     an absolute path of the build machine (/work/..., /home/..., C:\\..., the repo root)
     decimals  a plain number with more than 4 decimals in a table cell
     math      a formula MathJax did not render, or raw TeX ($...$, \\(, \\frac) in the text
-    cjk_space a space between two Chinese characters in prose (a hard-wrapped source line shows as one)
+    cjk_space a space between two Chinese characters in prose (a hard-wrapped source line shows as one),
+              or none between a Chinese character and a Latin letter or digit ("是E5-small")
     figures   an image in the article outside a <figure> with a numbered caption ("图 1.2"); a data
               table without a caption "表 n", or tables not numbered 1, 2, ... down the page
     overflow  an element in the article wider than its box without a horizontal scrollbar (1280 px)
@@ -192,6 +193,8 @@ CJK_SPACE_JS = _js(r"""
   const SKIP = 'code, pre, kbd, samp, input, textarea, select, button, script, style, mjx-container, .math, .headerlink, ' + PROSE;
   const C = '[\\u2e80-\\u2fff\\u3000-\\u303f\\u3040-\\u30ff\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff\\uff00-\\uffef]';
   const re = new RegExp(`${C}(\\s+)(?=${C})`, 'g');
+  const H = '[\\u3400-\\u4dbf\\u4e00-\\u9fff]';   // Han next to a Latin letter or digit: the prose puts a space
+  const glued = new RegExp(`${H}(?=[A-Za-z0-9])|[A-Za-z0-9%](?=${H})`, 'g');
   const out = [];
   for (const el of article.querySelectorAll(PROSE)) {
     if (el.parentElement && el.parentElement.closest('code, pre, kbd, samp, textarea, .math')) continue;
@@ -202,6 +205,11 @@ CJK_SPACE_JS = _js(r"""
       const ctx = (s.slice(Math.max(0, i - 10), i) + '\u2423' + s.slice(i + m[1].length, i + m[1].length + 10))
         .replace(/\s+/g, ' ').replace(/\ufffc/g, '⟨…⟩').trim();
       out.push(`space between Chinese characters in <${el.tagName.toLowerCase()}>: "${ctx}"` + (m[1].includes('\n') ? ' (a line break in the source)' : ''));
+    }
+    for (const m of s.matchAll(glued)) {
+      const i = m.index + 1;
+      out.push(`no space between Chinese and Latin in <${el.tagName.toLowerCase()}>: "` +
+               (s.slice(Math.max(0, i - 10), i) + '\u2423' + s.slice(i, i + 10)).replace(/\s+/g, ' ').replace(/\ufffc/g, '⟨…⟩').trim() + '"');
     }
   }
   return some(out, 12, 'places');
@@ -498,10 +506,13 @@ def test_check_cjk_space(page, fixtures):
     assert any('"然后说明全书共用的␣数据划分，最后介绍算"' in p and "line break" in p for p in bad), bad
     assert any("准确率␣高" in p for p in bad) and any("左图␣右图" in p for p in bad), bad
     assert any("数据␣概览" in p for p in bad), bad
+    glued = check(page, fixtures, "cjk_latin.html", "<p>本次运行的是E5-small模型，共2000条。</p>")["cjk_space"]
+    assert len(glued) == 4 and all(p.startswith("no space between Chinese and Latin") for p in glued), glued
     good = check(page, fixtures, "cjk_good.html",
                  "<h1>第二章 分析</h1><p>见第三章 方法。数据集 <code>dianping.csv</code> 来自公开仓库，共 <span>2000</span> 行；"
                  "词 <span class=\"math\">w</span> 在正面评论中。</p><pre>好吃 还会再来</pre>"
-                 "<table><tr><td><code>好吃 难吃</code></td><td>评论 原文</td></tr></table><input value=\"你 好\">")["cjk_space"]
+                 "<table><tr><td><code>好吃 难吃</code></td><td>评论 原文</td></tr></table><input value=\"你 好\">"
+                 "<p>本次运行的是 E5-small 模型，第 3 轮（LSTM）用<code>x</code>的 95% 区间。</p>")["cjk_space"]
     assert good == []
 
 
