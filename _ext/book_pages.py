@@ -18,7 +18,6 @@
 """
 from __future__ import annotations
 
-import re
 import shutil
 import sys
 from contextlib import suppress
@@ -29,6 +28,8 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.ext.mathjax import MATHJAX_URL
 from sphinx.util import logging
+
+from book.display import spaced  # the one rule for Han/Latin spacing (the package is installed in the venv)
 
 logger = logging.getLogger(__name__)
 
@@ -81,17 +82,14 @@ def copy_mathjax(app: Sphinx, exception) -> None:
         shutil.copytree(MATHJAX_DIR, Path(app.outdir) / "_static" / "mathjax", dirs_exist_ok=True)
 
 
-HAN = "\u3400-\u4dbf\u4e00-\u9fff"
-_INSIDE = re.compile(f"(?<=[{HAN}])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9%])(?=[{HAN}])")  # as book.display.spaced
-_HAN_END, _LATIN_END = re.compile(f"[{HAN}]$"), re.compile("[A-Za-z0-9%]$")
-_HAN_START, _LATIN_START = re.compile(f"^[{HAN}]"), re.compile("^[A-Za-z0-9]")
 VERBATIM = (nodes.literal, nodes.literal_block, nodes.math, nodes.math_block, nodes.raw, nodes.comment,
             nodes.target, nodes.substitution_definition)
 
 
 def _needs_space(before: str, after: str) -> bool:
-    return bool((_HAN_END.search(before) and _LATIN_START.match(after))
-                or (_LATIN_END.search(before) and _HAN_START.match(after)))
+    """Whether book.display.spaced would put a space where ``before`` ends and ``after`` begins."""
+    seam = before[-1:] + after[:1]
+    return len(seam) == 2 and spaced(seam) != seam
 
 
 def space_han_latin(block: nodes.Element) -> None:
@@ -116,7 +114,7 @@ def space_han_latin(block: nodes.Element) -> None:
     if run:
         runs.append(run)
     for run in runs:
-        texts = [_INSIDE.sub(" ", str(t)) for t in run]
+        texts = [spaced(str(t)) for t in run]
         for i in range(len(texts) - 1):
             if _needs_space(texts[i], texts[i + 1]):
                 texts[i] += " "

@@ -152,8 +152,8 @@ _TABLES: dict[str, int] = {}  # caption → number, in the order this kernel (on
 
 
 def table_number(caption: str) -> str:
-    """"表 n　caption": tables are numbered per page in the order they first appear, like the
-    page's figures (图 1, 图 2, ...); a cell run again keeps its table's number."""
+    """"表 n　caption": tables are numbered per page in the order they first appear (figures,
+    numbered by Sphinx, count through the whole book instead); a cell run again keeps its table's number."""
     return f"表 {_TABLES.setdefault(caption, len(_TABLES) + 1)}　{caption}"
 
 
