@@ -228,15 +228,18 @@ class TfidfLinear:
 
 def _tfidf(path: Path):
     """The TF-IDF model at ``path`` (tfidf.joblib): from the JSON beside it (book.export.export_tfidf)
-    while that was written from this very pickle, else the pickle itself (scikit-learn: slower to
-    load; ``sklearn_fallback`` on the result says so)."""
+    while that was written from this very pickle, else (no JSON, a stale or a broken one) the
+    pickle itself (scikit-learn: slower to load; ``sklearn_fallback`` on the result says so)."""
     import hashlib
 
     spec_path = path.with_suffix(".json")
     if spec_path.is_file():
-        spec = json.loads(spec_path.read_text(encoding="utf-8"))
-        if spec.get("joblib_sha256") == hashlib.sha256(path.read_bytes()).hexdigest():
-            return TfidfLinear(spec)
+        try:
+            spec = json.loads(spec_path.read_text(encoding="utf-8"))
+            if spec.get("joblib_sha256") == hashlib.sha256(path.read_bytes()).hexdigest():
+                return TfidfLinear(spec)
+        except (ValueError, KeyError, TypeError, AttributeError):  # a broken JSON: the pickle still answers
+            pass
     model = TfidfPredictor(path)
     model.sklearn_fallback = True
     return model

@@ -148,3 +148,5 @@ def test_tfidf_without_json_or_with_a_stale_one_uses_the_pickle(tmp_path, train)
     assert not baselines.save_predictor(linear, tmp_path / "nb.joblib").with_suffix(".json").exists()  # not the predictor's
     export_json.replace(path.with_suffix(".json"))                # a JSON from another pickle
     assert getattr(P._tfidf(path), "sklearn_fallback", False)
+    path.with_suffix(".json").write_text("{not json", encoding="utf-8")  # a broken JSON
+    assert getattr(P._tfidf(path), "sklearn_fallback", False)
