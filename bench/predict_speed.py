@@ -8,6 +8,8 @@ before), side by side in one run, on the models the build saved (artifacts/):
            what a user waits for); median of --repeat runs
   file     --n reviews as a fresh process, all models (``--file F --summary`` against the torch script)
   batch    --n reviews of the dataset with the models already loaded, per model and all together
+  int8     the same --n reviews, all models, with the transformer's fp32 graph and its int8 graph
+           (book.export.quantize_bert), cold (``--precision``) and loaded
 
 Targets: one review under 2 s, 1000 reviews under 10 s (all three models). The last line is the
 transformer's floor: the FLOPs of its fp32 matrix products on these reviews over this CPU's
@@ -173,6 +175,17 @@ def main() -> int:
     for what, a, b in rows:
         print(f"{what:<42} {a:7.2f}s {b:7.2f}s {b / a:10.1f}x")
     print("targets: 1 review (all models, cold) <= 2 s; 1000 reviews (all models) <= 10 s")
+    if "bert" in models and (root / "bert" / predict.INT8_FILE).is_file():
+        # the transformer's two graphs side by side: all models, the same reviews, in one run
+        auto = fast["bert"].precision
+        print(f"the transformer's graph (predict's default here: {auto}; `--precision`):")
+        print(f"{'':<42} {'fp32':>8} {'int8':>8} {'fp32/int8':>11}")
+        cold = [run(onnx_cmd(root, models, "--file", str(src), "--summary", "--precision", prec)) for prec in ("fp32", "int8")]
+        loaded = [timed({**fast, "bert": predict.load_models(["bert"], root, prec)["bert"]}, models)
+                  for prec in ("fp32", "int8")]
+        for what, (a, b) in ((f"cold, {args.n} reviews (file), {'+'.join(models)}", cold),
+                             (f"loaded, {args.n} reviews, {'+'.join(models)}", loaded)):
+            print(f"{what:<42} {a:7.2f}s {b:7.2f}s {a / b:10.1f}x")
     if "bert" in models:
         positions, gflop, floor = transformer_floor(root / "bert", fast["bert"], texts)
         onnx_s = next(a for what, a, _ in rows if what == f"loaded, {args.n} reviews, bert")

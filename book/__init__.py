@@ -18,6 +18,16 @@ def quiet() -> bool:
     return _os.environ.get("BOOK_QUIET") == "1"
 
 
+def missing_package(e: ModuleNotFoundError, what: str) -> str:
+    """One sentence for a package this Python lacks (onnxruntime, tokenizers, jieba, numpy, ...):
+    it names the package and the venv that has it, rather than blaming the trained models."""
+    import sys
+
+    name = (e.name or str(e)).split(".")[0]
+    return (f"{what} needs the Python package {name!r}, which this Python ({sys.executable}) does not have: "
+            f"run it with the repository's venv, `.venv/bin/python -m book predict ...` (`make setup` creates it)")
+
+
 def first_line(e: Exception) -> str:
     """The first line of an exception's message (its type name when it has none), for one-line errors."""
     text = str(e).strip()

@@ -71,8 +71,8 @@ POOLINGS = ("mean", "cls")
 POOLING = "mean"
 LR = 5e-5              # peak learning rate of fit_one_cycle, the same for every layer
 EPOCHS = 4
-LR_FIND_ITERS = 30     # batches the learning-rate finder runs
 META_FILE = "book_bert.json"
+RUNS_DIR = "bert_runs"  # artifacts/bert_runs/bert_seed{n}/: every seed; artifacts/bert/: the predictor's
 
 
 class BertModelError(RuntimeError):
@@ -300,15 +300,18 @@ class SentimentClassifier(nn.Module):
             raise ValueError(f"precision is {precision!r}; choose from fp32, bf16")
         self.hf, self.pad_id, self.pooling, self.precision = hf_model, int(pad_id), pooling, precision
 
-    def forward(self, input_ids=None, inputs_embeds=None, attention_mask=None):
+    def forward(self, input_ids=None, inputs_embeds=None,
+                attention_mask=None):
         if attention_mask is None:
             attention_mask = (input_ids != self.pad_id).long()
         x = input_ids if input_ids is not None else inputs_embeds
         with _device.autocast(x.device, self.precision):
-            return self._logits(input_ids, inputs_embeds, attention_mask).float()
+            logits = self._logits(input_ids, inputs_embeds, attention_mask)
+            return logits.float()
 
     def _logits(self, input_ids, inputs_embeds, attention_mask):
-        kw = dict(input_ids=input_ids, inputs_embeds=inputs_embeds, attention_mask=attention_mask)
+        kw = dict(input_ids=input_ids, inputs_embeds=inputs_embeds,
+                  attention_mask=attention_mask)
         if self.pooling == "cls":
             return self.hf(**kw).logits
         h = self.hf.base_model(**kw).last_hidden_state
@@ -358,15 +361,18 @@ def _epoch_timer():
     return EpochTimer()
 
 
-def learner(source: ModelSource, dls: DataLoaders, pooling: str = "mean", seed: int = 0,
-            wd: float = 0.01, model=None, precision: str | None = None) -> Learner:
-    """A fastai Learner: the pretrained encoder with a new head, cross-entropy loss, accuracy on the
-    validation set, fastai's Adam (decoupled weight decay ``wd``, none on biases and LayerNorms),
-    four parameter groups for discriminative learning rates. ``model``: an
-    ``AutoModelForSequenceClassification`` to use instead of loading ``source`` (tests).
-    The model is put on ``dls.device``; ``precision`` ("fp32" or "bf16", default
-    ``book.device.precision(dls.device)``) is the precision its forward pass trains and predicts
-    in (``learn.precision``)."""
+def learner(source: ModelSource, dls: DataLoaders, pooling: str = "mean",
+            seed: int = 0, wd: float = 0.01, model=None,
+            precision: str | None = None) -> Learner:
+    """A fastai Learner: the pretrained encoder with a new head,
+    cross-entropy loss, accuracy on the validation set, fastai's Adam
+    (decoupled weight decay ``wd``, none on biases and LayerNorms), four
+    parameter groups for discriminative learning rates. ``model``: an
+    ``AutoModelForSequenceClassification`` to use instead of loading
+    ``source`` (tests). The model is put on ``dls.device``; ``precision``
+    ("fp32" or "bf16", default ``book.device.precision(dls.device)``) is
+    the precision its forward pass trains and predicts in
+    (``learn.precision``)."""
     _fastai()
     from fastai.learner import Learner
     from fastai.losses import CrossEntropyLossFlat
@@ -376,11 +382,14 @@ def learner(source: ModelSource, dls: DataLoaders, pooling: str = "mean", seed: 
     set_seed(seed)
     hf = model if model is not None else load_pretrained(source)
     precision = precision or _device.precision(dls.device)
-    net = SentimentClassifier(hf, source.tokenizer.pad_token_id, pooling, precision).to(dls.device)
-    learn = Learner(dls, net, loss_func=CrossEntropyLossFlat(), metrics=accuracy, splitter=param_groups,
-                    wd=wd, path=Path(tempfile.gettempdir()), model_dir="book_bert_lr_find",
-                    cbs=_epoch_timer())
-    learn.source, learn.pooling, learn.seed, learn.precision = source, pooling, seed, precision
+    pad = source.tokenizer.pad_token_id
+    net = SentimentClassifier(hf, pad, pooling, precision).to(dls.device)
+    learn = Learner(dls, net, loss_func=CrossEntropyLossFlat(),
+                    metrics=accuracy, splitter=param_groups, wd=wd,
+                    path=Path(tempfile.gettempdir()),
+                    model_dir="book_bert_lr_find", cbs=_epoch_timer())
+    learn.source, learn.pooling = source, pooling
+    learn.seed, learn.precision = seed, precision
     return learn
 
 
@@ -394,21 +403,101 @@ def _silent(learn: Learner):
         yield
 
 
-def find_lr(learn: Learner, num_it: int = 40, start_lr: float = 1e-6, end_lr: float = 1e-2):
-    """fastai's learning-rate finder, kept short (``num_it`` batches); plots loss against lr and
-    returns the suggestions (valley). The weights are restored afterwards."""
-    with _silent(learn):
-        return learn.lr_find(start_lr=start_lr, end_lr=end_lr, num_it=num_it, show_plot=True)
+SEEDS_ENV = "BOOK_BERT_SEEDS"
+
+
+def seeds(dev=None) -> tuple[int, ...]:
+    """The seeds chapter 3.3 trains the recipe with: ``$BOOK_BERT_SEEDS`` of them (0, 1, ...)
+    when set, else three on a GPU and one on a CPU, where each seed costs 11 to 25 minutes on
+    2 cores (a second seed would put the whole build past CI's time on a slow machine)."""
+    n = os.environ.get(SEEDS_ENV, "").strip()
+    if n:
+        if not n.isdigit() or int(n) < 1:
+            raise ValueError(f"{SEEDS_ENV}={n!r}: give a whole number of seeds, at least 1")
+        return tuple(range(int(n)))
+    dev = torch.device(dev) if dev is not None else _device.device()
+    return (0, 1, 2) if dev.type == "cuda" else (0,)
+
+
+def _keep_best():
+    """A fastai callback that keeps the weights of the epoch with the highest validation accuracy
+    (the earliest on a tie) and loads them back after the last epoch (``learn.best_epoch``, 1-based)."""
+    _fastai()
+    from fastai.callback.core import Callback
+
+    class KeepBest(Callback):
+        order = 60  # after the Recorder (50) has this epoch's metrics
+
+        def before_fit(self):
+            self.best, self.state, self.learn.best_epoch = -1.0, None, None
+
+        def after_epoch(self):
+            names = [n for n in self.recorder.metric_names if n not in ("epoch", "time")]
+            acc = float(self.recorder.values[-1][names.index("accuracy")])
+            if acc > self.best:
+                self.best, self.learn.best_epoch = acc, self.epoch + 1
+                self.state = {k: v.detach().clone() for k, v in self.learn.model.state_dict().items()}
+
+        def after_fit(self):
+            if self.state is not None:
+                self.learn.model.load_state_dict(self.state)
+
+    return KeepBest()
 
 
 def train_model(learn: Learner, epochs: int, lr) -> pd.DataFrame:
-    """``fit_one_cycle`` quietly, then the recorder's table (one row per epoch). The same verb and
-    return as ``book.lstm.train_model`` (train a built model, get its history);
-    ``book.lstm.fit`` goes from data to a predictor."""
+    """``fit_one_cycle`` quietly, keeping the epoch with the best validation
+    accuracy (``learn.best_epoch``), then the recorder's table (one row per
+    epoch). The same verb and return as ``book.lstm.train_model`` (train a
+    built model, get its history); ``book.lstm.fit`` goes from data to a
+    predictor."""
     with _silent(learn):
-        learn.fit_one_cycle(epochs, lr)
+        learn.fit_one_cycle(epochs, lr, cbs=_keep_best())
     return history(learn)
 
+
+@dataclass
+class SeedRun:
+    """One seed of chapter 3.3's recipe: its history, the epoch kept, its test record and where it was saved."""
+    seed: int
+    history: pd.DataFrame
+    batch_losses: list
+    seconds: float
+    best_epoch: int
+    valid_accuracy: float
+    record: dict
+    path: Path
+    n_params: int
+
+
+def fit_seed(source: ModelSource, dls: DataLoaders, splits, seed: int, runs_dir: Path | None = None,
+             **params) -> SeedRun:
+    """Chapter 3.3's recipe for one ``seed``: a fresh learner, ``fit_one_cycle(EPOCHS, LR)`` keeping
+    the best validation epoch, scored once on the test split as ``bert_seed{seed}`` (``params`` go
+    into its record) and saved to artifacts/bert_runs/bert_seed{seed}/. The learner is freed."""
+    learn = learner(source, dls, pooling=POOLING, seed=seed)
+    t0 = time.perf_counter()
+    hist = train_model(learn, EPOCHS, LR)
+    seconds = time.perf_counter() - t0
+    valid = float(hist["valid_accuracy"].iloc[learn.best_epoch - 1])
+    name = f"bert_seed{seed}"
+    rec = evaluate_on_test(learn, splits, name=name, seconds=seconds, epochs=EPOCHS, lr=LR,
+                           best_epoch=learn.best_epoch, valid_accuracy=valid, **params)
+    path = save(learn, (Path(runs_dir) if runs_dir else artifacts_dir() / RUNS_DIR) / name,
+                valid_accuracy=valid, best_epoch=learn.best_epoch)
+    return SeedRun(seed, hist, [float(x) for x in learn.recorder.losses], seconds, learn.best_epoch, valid, rec,
+                   path, sum(p.numel() for p in learn.model.parameters()))
+
+
+def publish(run: SeedRun, path: Path | None = None) -> Path:
+    """Copy a seed's saved model to artifacts/bert/, the folder the predictors load."""
+    import shutil
+
+    path = Path(path) if path else artifacts_dir() / "bert"
+    if path.exists():
+        shutil.rmtree(path)
+    shutil.copytree(run.path, path)
+    return path
 
 
 
@@ -528,43 +617,54 @@ def load_predictor(path: Path | str | None = None, device=None, precision: str |
 # ---------------------------------------------------------------- attributions
 
 
-def integrated_gradients(model: SentimentClassifier, tokenizer, text: str, steps: int = 32,
-                         max_len: int = MAX_LEN, precision: str = "fp32") -> pd.DataFrame:
-    """Integrated gradients of the positive-vs-negative logit margin over the word embeddings.
+def integrated_gradients(model: SentimentClassifier, tokenizer, text: str,
+                         steps: int = 32, max_len: int = MAX_LEN,
+                         precision: str = "fp32") -> pd.DataFrame:
+    """Integrated gradients of the positive-vs-negative logit margin over the
+    word embeddings.
 
-    Baseline: the same sequence with every non-special token replaced by the pad embedding.
-    attribution_i = (x_i - x'_i) · mean over the path of ∂margin/∂x_i (midpoint rule, ``steps``
-    points, one batch). The attributions add up to margin(x) - margin(baseline) up to the
-    integration error (returned in ``df.attrs``). >0 pushes towards positive.
+    Baseline: the same sequence with every non-special token replaced by the
+    pad embedding. attribution_i = (x_i - x'_i) · mean over the path of
+    ∂margin/∂x_i (midpoint rule, ``steps`` points, one batch). The
+    attributions add up to margin(x) - margin(baseline) up to the integration
+    error (returned in ``df.attrs``). >0 pushes towards positive.
 
-    Runs on the model's device in ``precision``, fp32 by default whatever the model predicts in:
-    one batch of ``steps`` costs little, and in bf16 (8 bits of mantissa) the rounding of each
-    forward pass, not the integration, would dominate the completeness gap the chapter reports.
+    Runs on the model's device in ``precision``, fp32 by default whatever
+    the model predicts in: one batch of ``steps`` costs little, and in bf16
+    (8 bits of mantissa) the rounding of each forward pass, not the
+    integration, would dominate the completeness gap the chapter reports.
     """
     if precision not in ("fp32", "bf16"):
-        raise ValueError(f"precision is {precision!r}; choose from fp32, bf16")
-    enc = tokenizer(text, truncation=True, max_length=max_len, return_offsets_mapping=True)
+        raise ValueError(f"precision is {precision!r}; "
+                         "choose from fp32, bf16")
+    enc = tokenizer(text, truncation=True, max_length=max_len,
+                    return_offsets_mapping=True)
     dev = next(model.parameters()).device
     ids = torch.tensor([enc["input_ids"]], device=dev)
-    special = torch.tensor(tokenizer.get_special_tokens_mask(enc["input_ids"], already_has_special_tokens=True),
-                           dtype=torch.bool, device=dev)
+    special = tokenizer.get_special_tokens_mask(
+        enc["input_ids"], already_has_special_tokens=True)
+    special = torch.tensor(special, dtype=torch.bool, device=dev)
     emb = model.word_embeddings()
     was_training, model_precision = model.training, model.precision
     model.eval()
     model.precision = precision
     try:
         with torch.no_grad():
-            x = emb(ids)[0]                                       # (L, d)
-            base = torch.where(special[:, None], x, emb.weight[tokenizer.pad_token_id].expand_as(x))
-        alphas = (torch.arange(steps, dtype=x.dtype, device=dev) + 0.5) / steps
-        path = (base + alphas[:, None, None] * (x - base)).requires_grad_(True)   # (steps, L, d)
+            x = emb(ids)[0]                                   # (L, d)
+            pad = emb.weight[tokenizer.pad_token_id].expand_as(x)
+            base = torch.where(special[:, None], x, pad)
+        k = torch.arange(steps, dtype=x.dtype, device=dev)
+        alphas = (k + 0.5) / steps
+        path = base + alphas[:, None, None] * (x - base)      # (steps, L, d)
+        path = path.requires_grad_(True)
         mask = torch.ones(steps, x.shape[0], dtype=torch.long, device=dev)
         logits = model(inputs_embeds=path, attention_mask=mask)
         margin = logits[:, 1] - logits[:, 0]
         (grad,) = torch.autograd.grad(margin.sum(), path)
         attr = ((x - base) * grad.mean(0)).sum(-1).detach()
         with torch.no_grad():
-            ends = model(inputs_embeds=torch.stack([base, x]), attention_mask=mask[:2])
+            ends = model(inputs_embeds=torch.stack([base, x]),
+                         attention_mask=mask[:2])
         delta = float((ends[1, 1] - ends[1, 0]) - (ends[0, 1] - ends[0, 0]))
     finally:
         model.train(was_training)
@@ -576,8 +676,22 @@ def integrated_gradients(model: SentimentClassifier, tokenizer, text: str, steps
         "special": special.cpu().numpy(),
         "attribution": attr.float().cpu().numpy(),
     })
-    df.attrs.update(margin_delta=delta, completeness_gap=abs(delta - float(attr.sum())), text=text)
+    gap = abs(delta - float(attr.sum()))
+    df.attrs.update(margin_delta=delta, completeness_gap=gap, text=text)
     return df
+
+
+def integrated_gradients_within(model: SentimentClassifier, tokenizer, text: str, tol: float = 0.05,
+                                steps: int = 32, max_steps: int = 1024, **kw) -> pd.DataFrame:
+    """:func:`integrated_gradients` with the step count doubled from ``steps`` until the
+    completeness gap is at most ``tol`` of the logit difference (or ``max_steps`` is reached);
+    ``df.attrs["steps"]`` says how many it took."""
+    while True:
+        df = integrated_gradients(model, tokenizer, text, steps=steps, **kw)
+        if df.attrs["completeness_gap"] <= tol * abs(df.attrs["margin_delta"]) or steps >= max_steps:
+            df.attrs["steps"] = steps
+            return df
+        steps *= 2
 
 
 def attribution_html(df: pd.DataFrame, text: str | None = None) -> str:

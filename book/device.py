@@ -6,6 +6,7 @@
     with device.autocast(dev, prec):      # bfloat16 autocast, or nothing for fp32
         logits = model(x)
     device.describe()                     # {"device", "device_name", "precision", "why"} for the run record
+    device.cpu_name()                     # the CPU's model name, for the run record
 
 ``auto`` precision is bfloat16 only where the hardware computes it natively: a CUDA GPU that
 supports it (``torch.cuda.is_bf16_supported()``), or a CPU whose /proc/cpuinfo flags include
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import platform
 from pathlib import Path
 
 DEVICE_ENV = "BOOK_DEVICE"
@@ -69,6 +71,21 @@ def cpu_flags(cpuinfo: str | None = None) -> set[str]:
         if key.strip() == "flags":
             return set(value.split())
     return set()
+
+
+def cpu_name(cpuinfo: str | None = None) -> str:
+    """The CPU's model name (the ``model name`` line of /proc/cpuinfo, or of the text ``cpuinfo``);
+    where there is none, what :mod:`platform` says."""
+    if cpuinfo is None:
+        try:
+            cpuinfo = CPUINFO.read_text()
+        except OSError:
+            cpuinfo = ""
+    for line in cpuinfo.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "model name":
+            return value.strip()
+    return platform.processor() or platform.machine()
 
 
 def cpu_has_bf16(cpuinfo: str | None = None) -> bool:
@@ -142,8 +159,7 @@ def describe(cpuinfo: str | None = None) -> dict:
         import torch
         name = torch.cuda.get_device_name(dev)
     else:
-        from .evaluate import _cpu_name
-        name = _cpu_name()
+        name = cpu_name()
     return {"device": dev.type, "device_name": name, "precision": prec, "why": why, "why_zh": _why_zh(dev, why, cpuinfo)}
 
 

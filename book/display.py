@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -34,11 +35,11 @@ ROLE_NAMES = {
     "original_style": "原报告式基准",
     "best_baseline": "最佳基准（按交叉验证选出）",
     "lstm": "LSTM",
-    "bilstm": "BiLSTM",
+    "bilstm": "双向 LSTM",
     "transformer": "预训练 Transformer",
     "snownlp": "SnowNLP",
 }
-FAMILY_NAMES = {"baseline": "TF-IDF 基准", "lstm": "LSTM", "bilstm": "BiLSTM", "bert": "预训练 Transformer",
+FAMILY_NAMES = {"baseline": "TF-IDF 基准", "lstm": "LSTM", "bilstm": "双向 LSTM", "bert": "预训练 Transformer",
                 "peer": "现成模型"}
 COLUMN_NAMES = {
     "model": "模型", "name": "模型", "family": "模型族", "seed": "种子",
@@ -68,32 +69,78 @@ def model_name(name: str, encoder: str | None = None) -> str:
     m = re.fullmatch(r"(bilstm|lstm|bert)(?:_seed(\d+))?", name)
     if m:
         family, seed = m.groups()
-        base = {"lstm": "LSTM", "bilstm": "BiLSTM"}.get(family) or encoder or "预训练 Transformer"
+        base = {"lstm": "LSTM", "bilstm": "双向 LSTM"}.get(family) or encoder or "预训练 Transformer"
         return f"{base}（种子 {seed}）" if seed is not None else base
     return name
 
 
-def encoder_name(model: str, config: dict | str | Path | None = None, short: bool = False) -> str:
-    """A display name for the pretrained encoder that ran, derived from its id or folder and its
-    own config.json: 'bert-base-chinese' → 'BERT-base（中文）'; an E5 folder → 'E5-small';
-    anything else keeps its name. Unless it is the default, '（替代 bert-base-chinese）' follows
-    (``short=True`` leaves that out). Never a path: only the folder's or id's last part."""
-    if isinstance(config, (str, Path)):
-        config = json.loads(Path(config).read_text(encoding="utf-8"))
-    config = config or {}
+def read_provenance(folder: str | Path | None) -> str | None:
+    """A model folder's PROVENANCE.md (None when the folder or the file is not there)."""
+    p = Path(str(folder)) / "PROVENANCE.md" if folder else None
+    return p.read_text(encoding="utf-8") if p is not None and p.is_file() else None
+
+
+_SOURCE_MODEL = re.compile(r"^\s*-?\s*Model:\s*(?:([\w.-]+)/)?([\w.-]+)", re.M)
+
+
+def encoder_name(model: str, config: dict | str | Path | None = None, short: bool = False,
+                 provenance: str | None = None) -> str:
+    """A display name for the pretrained encoder that ran, from its id or folder and the folder's
+    own files: 'bert-base-chinese' → 'BERT-base（中文）'; a folder whose PROVENANCE.md names the
+    model it was made from ('- Model: intfloat/multilingual-e5-small …') → that model's name,
+    'multilingual-e5-small'; anything else keeps its folder's or id's last part (never a path).
+    Unless it is the default, '（替代 bert-base-chinese）' follows (``short=True`` leaves that out).
+    ``config`` is accepted for callers that pass it; the name does not depend on it."""
     base = Path(str(model).rstrip("/\\")).name or str(model)
-    low = base.lower()
-    hidden = config.get("hidden_size")
-    size = {384: "small", 768: "base", 1024: "large"}.get(hidden)
-    if low == DEFAULT_ENCODER:
+    if base.lower() == DEFAULT_ENCODER:
         return "BERT-base（中文）"
-    if "e5" in re.split(r"[-_.]", low):
-        name = f"E5-{size}" if size else "E5"
-    elif low.startswith("bert") and config.get("model_type", "bert") == "bert":
-        name = base
-    else:
-        name = base
+    m = _SOURCE_MODEL.search(provenance or "")
+    name = m[2] if m else base
     return name if short else f"{name}（替代 {DEFAULT_ENCODER}）"
+
+
+def local_encoder(model: str | None = None) -> tuple[str, dict, str | None]:
+    """(model, config, PROVENANCE.md) of the encoder this build fine-tunes, without loading it:
+    ``model``, else $BOOK_BERT_MODEL, else bert-base-chinese; config and provenance only for a
+    local folder (empty and None for a Hugging Face id)."""
+    import os
+
+    model = model or os.environ.get("BOOK_BERT_MODEL") or DEFAULT_ENCODER
+    folder = Path(model).expanduser()
+    cfg = folder / "config.json"
+    config = json.loads(cfg.read_text(encoding="utf-8")) if cfg.is_file() else {}
+    return model, config, read_provenance(folder) if folder.is_dir() else None
+
+
+def _changes(provenance: str | None) -> list[str]:
+    """What PROVENANCE.md says was done to the published model, in Chinese clauses."""
+    text, out = provenance or "", []
+    if re.search(r"4-bit", text) and re.search(r"dequantiz", text, re.I):
+        out.append("权重由 4 位量化版本还原为浮点数")
+    if t := re.search(r"trimmed from ([\d,]+) to ([\d,]+)", text):
+        out.append(f"词表从 {t[1]} 个子词裁剪到 {t[2]} 个")
+    return out
+
+
+def encoder_sentence(model: str, config: dict | None = None, provenance: str | None = None) -> str:
+    """One Chinese sentence on what ran, for where a chapter first names the encoder, from the
+    folder's PROVENANCE.md and config.json: its name, who released it, its size, and what was
+    changed (dequantized from 4-bit, vocabulary trimmed), e.g. '本次运行的编码器是
+    multilingual-e5-small（intfloat 发布，12 层、隐藏维数 384）的一个改动版：权重由 4 位量化版本
+    还原为浮点数，词表从 250,002 个子词裁剪到 37,275 个，不是原报告用的 bert-base-chinese。'"""
+    config = config or {}
+    name = encoder_name(model, short=True, provenance=provenance)
+    m = _SOURCE_MODEL.search(provenance or "")
+    about = [f"{m[1]} 发布"] if m and m[1] else []
+    if config.get("num_hidden_layers") and config.get("hidden_size"):
+        about.append(f"{config['num_hidden_layers']} 层、隐藏维数 {config['hidden_size']}")
+    out = f"本次运行的编码器是 {name}" + (f"（{'，'.join(about)}）" if about else "")
+    changes = _changes(provenance)
+    if changes:
+        out += "的一个改动版：" + "，".join(changes)
+    if Path(str(model).rstrip("/\\")).name.lower() != DEFAULT_ENCODER:
+        out += f"，不是原报告用的 {DEFAULT_ENCODER}"
+    return out + "。"
 
 
 def encoder_summary(config: dict) -> str:
@@ -112,9 +159,17 @@ def table(df: pd.DataFrame, caption: str | None = None, decimals: int = 3, perce
     """A DataFrame styled for the page: English column / index names translated (COLUMN_NAMES,
     then ``names``), floats to ``decimals`` places (``percent`` columns as 12.3%, ``integer``
     columns without decimals), booleans as 是/否, no empty index-name row, and a caption
-    (rendered above the table, numbered by :func:`table_number`). Returns a pandas Styler."""
+    (rendered above the table, numbered by :func:`table_number`, spaced by :func:`spaced`). Negative numbers take the
+    minus sign − (U+2212), not a hyphen. A named index becomes the first column (no header row
+    of its own). Column widths: short headers and cells never wrap; a long header wraps to at
+    most two lines, a long text column keeps at least 12 characters a line (:func:`_layout`).
+    Returns a pandas Styler."""
     names = {**COLUMN_NAMES, **(names or {})}
     df = df.copy()
+    if index and df.index.name is not None and df.index.nlevels == 1 and df.columns.nlevels == 1 \
+            and df.index.name not in df.columns:
+        df = df.reset_index()
+        index = False
     percent, integer = set(percent), set(integer)
     for c in df.columns:
         if df[c].dtype == bool:
@@ -132,28 +187,63 @@ def table(df: pd.DataFrame, caption: str | None = None, decimals: int = 3, perce
             if not _is_number(v):
                 return v
             if col in percent:
-                return f"{v:.1%}"
-            if col in integer or isinstance(v, (int, np.integer)):
-                return f"{int(round(v)):d}"
-            return f"{v:.{decimals}f}"
+                out = f"{v:.1%}"
+            elif col in integer or isinstance(v, (int, np.integer)):
+                out = f"{int(round(v)):d}"
+            else:
+                out = f"{v:.{decimals}f}"
+            return out.replace("-", MINUS)
         return f
 
-    st = df.style.format({c: fmt(c) for c in df.columns}, escape="html")  # review texts may hold <, >, &
+    formatters = {c: fmt(c) for c in df.columns}
+    st = df.style.format(formatters, escape="html")  # review texts may hold <, >, &
+    st = st.set_table_styles(_layout(df, formatters, index), overwrite=False)
     if not index:
         st = st.hide(axis="index")
     elif df.index.name is None:
         st = st.hide(axis="index", names=True)
     if caption:
-        st = st.set_caption(table_number(caption))
+        st = st.set_caption(table_number(spaced(caption)))  # generated captions set like the prose
     return st
+
+
+MINUS = "\u2212"
+
+
+def text_width(s: str) -> float:
+    """Width of a string in em: a Han character or full-width sign 1, anything else about 0.55."""
+    return sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.55 for ch in str(s))
+
+
+def _layout(df: pd.DataFrame, formatters: dict, index: bool) -> list[dict]:
+    """CSS for one table (pandas Styler's classes): a header up to 10 em wide or a column whose
+    cells are all up to 16 em wide never wraps; a longer header gets a little more than half its
+    width (two lines) as its minimum, a longer text column 12 em."""
+    rules = []
+
+    def head(sel, text):
+        w = text_width(text)
+        rules.append({"selector": sel, "props": "white-space: nowrap;" if w <= 10 else f"min-width: {w / 2 + 1:.1f}em;"})
+
+    def cells(sel, values):
+        w = max((text_width(v) for v in values), default=0)
+        rules.append({"selector": sel, "props": "white-space: nowrap;" if w <= 16 else "min-width: 12em;"})
+
+    for i, c in enumerate(df.columns):
+        head(f"th.col_heading.col{i}", " ".join(map(str, c)) if isinstance(c, tuple) else str(c))
+        cells(f"td.col{i}", [formatters[c](v) for v in df[c]])
+    if index:
+        cells("th.row_heading", [" ".join(map(str, v)) if isinstance(v, tuple) else str(v) for v in df.index])
+    return rules
 
 
 _TABLES: dict[str, int] = {}  # caption → number, in the order this kernel (one chapter) first showed them
 
 
 def table_number(caption: str) -> str:
-    """"表 n　caption": tables are numbered per page in the order they first appear (figures,
-    numbered by Sphinx, count through the whole book instead); a cell run again keeps its table's number."""
+    """"表 n　caption", numbered in the order this kernel first shows them (a cell run again keeps
+    its table's number). In the book, _ext/book_pages.py renumbers them per chapter ("表 5.2"),
+    as it does the figures."""
     return f"表 {_TABLES.setdefault(caption, len(_TABLES) + 1)}　{caption}"
 
 
@@ -169,6 +259,11 @@ def spaced(text: str) -> str:
     return _HAN_LATIN.sub(" ", text)
 
 
+def seen_at_least(n: int, what: str = "词") -> str:
+    """'出现至少 3 次的词', or '出现过的词' when the threshold is 1 (every word seen)."""
+    return f"出现过的{what}" if n <= 1 else f"出现至少 {n} 次的{what}"
+
+
 def glue_values(prefix: str, values: dict) -> None:
     """``glue(f"{prefix}_{key}", value, display=False)`` for every item: the values a chapter's
     prose quotes, glued in one call. numpy scalars become plain Python numbers; sentences are
@@ -181,15 +276,17 @@ def glue_values(prefix: str, values: dict) -> None:
         glue(f"{prefix}_{k}", spaced(v) if isinstance(v, str) else v, display=False)
 
 
-def encoder_intro(model: str, config: dict, has_provenance: bool) -> str:
-    """Two or three Chinese sentences on the pretrained encoder that ran, from its id or folder
-    and its config.json (never a path): what it is, whether it stands in for bert-base-chinese,
-    and where its provenance is written down."""
-    name = encoder_name(model, config)
+def encoder_intro(model: str, config: dict, has_provenance: bool, provenance: str | None = None) -> str:
+    """Two or three Chinese sentences on the pretrained encoder that ran, from its id or folder,
+    its config.json and PROVENANCE.md (never a path): what it is, whether it stands in for
+    bert-base-chinese, and where its provenance is written down."""
+    name = encoder_name(model, config, provenance=provenance)
     out = f"本次运行的编码器是 {name}：{encoder_summary(config)}"
     if config.get("vocab_size"):
-        out += f"，词表有 {config['vocab_size']} 个子词"
+        out += f"，词表有 {config['vocab_size']:,} 个子词"
     out += "。"
+    if changes := _changes(provenance):
+        out += f"它是已发布的 {encoder_name(model, short=True, provenance=provenance)} 的一个改动版：{'，'.join(changes)}。"
     if Path(str(model).rstrip("/\\")).name.lower() != DEFAULT_ENCODER:
         out += f"它不是原报告用的 {DEFAULT_ENCODER}，本节和第四章的数字都是这个编码器的结果。"
     out += ("模型目录中的 PROVENANCE.md 写明了它的来源、许可证和所做的改动。" if has_provenance

@@ -6,16 +6,20 @@ metrics.json layout::
      "models":   {name: {accuracy, precision/recall/f1 per class and macro, ci95,
                          seconds, params..., "test": {"review_id", "y_true", "y_pred", "prob"}}},
      "results":  {key: any other number a chapter reports},
-     "chapters": {chapter: {"seconds": ...}},
-     "build":    {"seconds": ...},
-     "manifest": {python, packages, cpu, gpu, seed, models that ran}}
+     "chapters": {chapter: {run_id, run_kind ("build" / "interactive"), source_sha256 of chapters/<chapter>.md,
+                            started, seconds, finished}},
+     "build":    {"seconds": ..., "run_id": ...},
+     "manifest": {python, packages, cpu, gpu, source commit, encoder files' sha256, datasets' URLs
+                  and sha256, seeds (from the appendix)}}
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import platform
 import re
+import subprocess
 import time
 from importlib import metadata
 from pathlib import Path
@@ -28,6 +32,7 @@ try:  # POSIX file locks for metrics.json; elsewhere writes are simply not seria
 except ImportError:  # pragma: no cover
     fcntl = None
 
+from . import device
 from .data import ROOT
 
 ARTIFACTS_ENV = "BOOK_ARTIFACTS"
@@ -143,9 +148,10 @@ def bootstrap_cis(y_true, y_pred, n_boot: int = 2000, level: float = 0.95, seed:
 
 
 def holm(p_values) -> np.ndarray:
-    """Holm's step-down adjustment of several p-values (controls the family-wise error rate):
-    sort ascending, multiply the i-th smallest (from 0) by (m - i), carry the running maximum,
-    cap at 1. Returned in the input order."""
+    """Holm's step-down adjustment of several p-values (controls the
+    family-wise error rate): sort ascending, multiply the i-th smallest (from
+    0) by (m - i), carry the running maximum, cap at 1. Returned in the input
+    order."""
     p = np.asarray(p_values, dtype=float)
     if p.ndim != 1 or p.size == 0:
         raise ValueError("holm needs a non-empty 1-D sequence of p-values")
@@ -153,7 +159,8 @@ def holm(p_values) -> np.ndarray:
         raise ValueError("p-values must lie in [0, 1]")
     m = p.size
     order = np.argsort(p, kind="stable")
-    adj = np.minimum(1.0, np.maximum.accumulate(p[order] * (m - np.arange(m))))
+    scaled = p[order] * (m - np.arange(m))
+    adj = np.minimum(1.0, np.maximum.accumulate(scaled))
     out = np.empty(m)
     out[order] = adj
     return out
@@ -185,6 +192,27 @@ def bootstrap_ci(y_true, y_pred, n_boot: int = 2000, level: float = 0.95, seed: 
     accs = correct[idx].mean(axis=1)
     lo, hi = np.quantile(accs, [(1 - level) / 2, (1 + level) / 2])
     return float(lo), float(hi)
+
+
+def paired_gain(y_true, base_preds, new_pred, n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> dict:
+    """Accuracy of ``new_pred`` minus that of the base model on the same reviews, with a paired
+    percentile bootstrap CI (each resample draws reviews, both models' answers together).
+    ``base_preds``: one prediction list per run of the base model (e.g. per seed); its per-review
+    correctness is averaged over the runs. ``new_pred``: one prediction list, or one per run of
+    the new model (averaged the same way). Returns {"diff", "ci95": (low, high), "n"}."""
+    if int(n_boot) < 1:
+        raise ValueError(f"n_boot must be at least 1, got {n_boot}")
+    base_preds = list(base_preds)
+    new_runs = [new_pred] if np.ndim(new_pred) == 1 else list(new_pred)
+    if not base_preds or not new_runs:
+        raise ValueError("paired_gain needs at least one base and one new prediction list")
+    t, *runs = _paired(y_true, *new_runs, *base_preds)
+    new, base = runs[:len(new_runs)], runs[len(new_runs):]
+    gain = np.mean([(r == t) for r in new], axis=0) - np.mean([(b == t) for b in base], axis=0)
+    rng = np.random.default_rng(seed)
+    boots = gain[rng.integers(0, gain.size, size=(int(n_boot), gain.size))].mean(axis=1)
+    lo, hi = np.quantile(boots, [(1 - level) / 2, (1 + level) / 2])
+    return {"diff": float(gain.mean()), "ci95": (float(lo), float(hi)), "n": int(gain.size)}
 
 
 def mcnemar(y_true, pred_a, pred_b) -> dict:
@@ -376,7 +404,12 @@ WRITERS = {
     "results.baselines": "chapters/03a_baselines.md",
     "results.lstm_saved_seed": "chapters/03b_lstm.md",
     "results.lstm_tsne": "chapters/03b_lstm.md",
+    "results.word2vec": "chapters/03b_lstm.md",
     "results.bert": "chapters/03c_bert.md",
+    "results.layer_probe": "chapters/03c_bert.md",
+    "results.fangbian": "chapters/03c_bert.md",
+    "results.contrast": "chapters/04b_generalization.md",
+    "results.bert_int8": "chapters/03c_bert.md",
     "results.generalization": "chapters/04b_generalization.md",
     "results.learning_curve": "chapters/04b_generalization.md",
     "results": "chapters/04_results.md",
@@ -386,6 +419,29 @@ WRITERS = {
 MODEL_WRITERS = (("lstm_seed", "chapters/03b_lstm.md"), ("bilstm_seed", "chapters/03b_lstm.md"),
                  ("bert", "chapters/03c_bert.md"), ("snownlp", "chapters/04b_generalization.md"),
                  ("", "chapters/03a_baselines.md"))
+
+# Which chapters each chapter reads (through the record or the models in artifacts/), in the
+# book's order (_toc.yml): declared once, here. A chapter can only read chapters whose file names
+# sort before its own: the build executes the pages in file-name order, not in the book's order. `make book` (tools/book_key.py) re-executes a chapter when one it reads
+# re-executes; a chapter's first cell stops with one sentence when a part of the record it needs
+# is missing (``writer_of`` above names the chapter that writes it).
+READS = {
+    "01_definition": (),
+    "02_analysis": (),
+    "03_methods": (),
+    "03a_baselines": (),
+    "03b_lstm": (),
+    "03c_bert": ("03a_baselines", "03b_lstm"),          # the other saved models, beside the transformer
+    "04_results": ("03a_baselines", "03b_lstm", "03c_bert"),
+    "04b_generalization": ("03a_baselines", "03b_lstm", "03c_bert"),
+    # the dataset, every model and test, and the seconds of every chapter before it
+    "05_conclusion": ("01_definition", "02_analysis", "03_methods", "03a_baselines", "03b_lstm", "03c_bert",
+                      "04_results", "04b_generalization"),
+    "07_tryit": ("03a_baselines", "03b_lstm", "03c_bert"),   # the three saved models, exported for the browser
+    # the whole record of the chapters executed before it (not 07_tryit: see below)
+    "06_appendix_run": ("01_definition", "02_analysis", "03_methods", "03a_baselines", "03b_lstm", "03c_bert",
+                        "04_results", "04b_generalization", "05_conclusion"),
+}
 
 
 class RecordError(LookupError):
@@ -404,6 +460,8 @@ def writer_of(key: str) -> str:
     if key.startswith("models."):
         name = key.split(".", 1)[1]
         return next(ch for prefix, ch in MODEL_WRITERS if name.startswith(prefix))
+    if key.startswith("chapters.") and key.split(".")[1] in READS:
+        return f"chapters/{key.split('.')[1]}.md"
     best = max((k for k in WRITERS if key == k or key.startswith(k + ".")), key=len, default=None)
     return WRITERS[best] if best else "the chapters before this one"
 
@@ -491,40 +549,136 @@ class Record:
 
     def encoder(self, short: bool = True) -> str:
         """The display name of the pretrained encoder that ran (from its record, never a path)."""
-        from .display import encoder_name
+        from .display import encoder_name, read_provenance
 
         m = self.model(self.saved_model("bert"))
-        return encoder_name(m["model_id"], m["encoder_config"], short=short)
+        return encoder_name(m["model_id"], m["encoder_config"], short=short, provenance=read_provenance(m["model_path"]))
+
+
+RUN_ENV = "BOOK_RUN_ID"        # set by `make book` for the whole build; unset in Jupyter and tools/run_chapter.py
+RUN_GLUE = "book_run_id"      # the glue key under which a chapter's first cell leaves its run id in its outputs
+
+
+def run_id() -> tuple[str, str]:
+    """(the id of this run, its kind): $BOOK_RUN_ID and "build" inside `make book`; elsewhere
+    (Jupyter, tools/run_chapter.py) ``interactive-<UTC time>`` and "interactive"."""
+    rid = os.environ.get(RUN_ENV, "").strip()
+    if rid and not rid.startswith("interactive-"):
+        return rid, "build"
+    return rid or time.strftime("interactive-%Y%m%dT%H%M%SZ", time.gmtime()), "interactive"
+
+
+def chapter_source(chapter: str) -> Path:
+    """The chapter's source ``<chapter>.md``: next to the running notebook (the build and Jupyter
+    run a chapter in its own folder), else in this repository's ``chapters/``."""
+    for path in (Path.cwd() / f"{chapter}.md", ROOT / "chapters" / f"{chapter}.md"):
+        if path.is_file():
+            return path
+    raise ValueError(f"ChapterTimer({chapter!r}): there is no chapters/{chapter}.md "
+                     "(the name is the chapter's file name without .md)")
+
+
+def _sha256_file(path: Path) -> str:
+    from .data import sha256_of  # imported here: book.data imports pandas, which the predictor never needs
+
+    return sha256_of(path)
 
 
 class ChapterTimer:
-    """``t = ChapterTimer("02-analysis")`` in a chapter's first cell, ``t.stop()`` in its last."""
+    """``t = ChapterTimer("02_analysis")`` in a chapter's first cell, ``t.stop()`` in its last.
+
+    Starting replaces the chapter's entry in the record's ``chapters`` section with who is
+    writing it now: the sha256 of the chapter's source, the run id and kind (:func:`run_id`), the
+    start time; ``stop`` adds the seconds and the finish time. So an entry without seconds is a run
+    that did not finish. In a notebook kernel it also glues the run id (key :data:`RUN_GLUE`, not
+    shown), so the page's outputs say which run made them and `make book` can tell when the record
+    comes from another run (tools/book_key.py)."""
 
     def __init__(self, chapter: str):
-        self.chapter, self.t0 = chapter, time.perf_counter()
+        rid, kind = run_id()
+        self.chapter = chapter
+        self.run = {"run_id": rid, "run_kind": kind, "source_sha256": _sha256_file(chapter_source(chapter)),
+                    "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+        record(chapter, dict(self.run), "chapters")
+        _glue_run(rid)
+        self.t0 = time.perf_counter()
 
     def stop(self) -> float:
         secs = round(time.perf_counter() - self.t0, 2)
-        record(self.chapter, {"seconds": secs, "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")}, "chapters")
+        record(self.chapter, {**self.run, "seconds": secs, "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
+               "chapters")
         return secs
 
 
-_PACKAGES = ("torch", "transformers", "tokenizers", "fastai", "fastcore", "scikit-learn", "hyperopt",
-             "jieba", "numpy", "pandas", "scipy", "matplotlib", "seaborn", "jupyter-book", "myst-nb")
-
-
-def _cpu_name() -> str:
+def _glue_run(rid: str) -> None:
+    """Glue the run id into the running notebook's outputs (nothing outside a kernel)."""
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover
+        return
+    if get_ipython() is None or not hasattr(get_ipython(), "kernel"):
+        return
+    from myst_nb import glue
+
+    glue(RUN_GLUE, rid, display=False)
+
+
+_PACKAGES = ("torch", "transformers", "tokenizers", "fastai", "fastcore", "scikit-learn", "hyperopt",
+             "jieba", "snownlp", "numpy", "pandas", "scipy", "matplotlib", "seaborn", "onnxruntime",
+             "jupyter-book", "myst-nb", "jupyter-cache", "jupytext")
+
+
+@functools.cache
+def _file_digest(path: str, size: int, mtime_ns: int) -> str:
+    """sha256 of a file, once per process for the same (path, size, mtime): the encoder's weights
+    are hashed once, not on every write of the record."""
+    return _sha256_file(Path(path))
+
+
+def encoder_files(model: str | None = None) -> dict:
+    """The encoder this run fine-tunes (``model``, else $BOOK_BERT_MODEL, else book.bert's
+    default): ``{"model": ..., "files": {name: {"bytes", "sha256"}}}``, the files only for a local
+    folder (a Hugging Face id is fetched by transformers, which checks its own files)."""
+    if model is None:
+        model = os.environ.get("BOOK_BERT_MODEL") or None
+    if model is None:
+        from .bert import DEFAULT_MODEL
+        model = DEFAULT_MODEL
+    folder = Path(model).expanduser()
+    if not folder.is_dir():
+        return {"model": model, "files": None}
+    files = {}
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        st = path.stat()
+        files[path.relative_to(folder).as_posix()] = {
+            "bytes": st.st_size, "sha256": _file_digest(str(path.resolve()), st.st_size, st.st_mtime_ns)}
+    return {"model": str(folder.resolve()), "files": files}
+
+
+@functools.cache
+def source_state(root: Path = ROOT) -> dict:
+    """The source this run executes: git's commit and whether the tree differs from it
+    (``dirty``: tracked changes or untracked files, as ``git status --porcelain`` lists them).
+    None for both outside a git checkout. Once per process."""
+    def git(*args: str) -> str | None:
+        try:
+            out = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return out.stdout if out.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    if commit is None:
+        return {"commit": None, "dirty": None}
+    status = git("status", "--porcelain")
+    return {"commit": commit.strip(), "dirty": None if status is None else bool(status.strip())}
 
 
 def manifest() -> dict:
-    """What ran: Python, package versions, CPU/GPU. Seeds and model ids are added by chapters."""
+    """What ran: Python, package versions, CPU/GPU, the source commit, the encoder's files and the
+    datasets' addresses and checksums. Seeds and model ids are added by chapters."""
+    from .data import DATASETS
+
     versions = {}
     for p in _PACKAGES:
         try:
@@ -537,15 +691,17 @@ def manifest() -> dict:
         threads = torch.get_num_threads()
     except ImportError:
         gpu, threads = None, None
-    from . import device
-
     return {
         "compute": device.describe(),
         "python": platform.python_version(),
         "platform": platform.platform(),
-        "cpu": _cpu_name(),
+        "cpu": device.cpu_name(),
         "cpu_count": os.cpu_count(),
         "torch_threads": threads,
         "gpu": gpu,
         "packages": versions,
+        "source": source_state(),
+        "encoder": encoder_files(),
+        "datasets": {name: {"url": s.url, "sha256": s.sha256, "member": s.member, "member_sha256": s.member_sha256}
+                     for name, s in DATASETS.items()},
     }

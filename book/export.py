@@ -3,7 +3,7 @@ scikit-learn: the LSTM and BERT to ONNX (fp32), the TF-IDF model to plain number
 
     from book import export
     export.export_lstm()      # artifacts/lstm/model.onnx, right after predictor.save()
-    export.export_bert()      # artifacts/bert/model.onnx, right after bert.save(learn, ...)
+    export.export_bert()      # artifacts/bert/model.onnx (+ model.int8.onnx), right after bert.save(learn, ...)
     export.export_tfidf()     # artifacts/tfidf.json; book.baselines.save_predictor calls it
 
 Each function loads the model the build saved (with torch), traces it with the TorchScript
@@ -36,6 +36,7 @@ import warnings
 from pathlib import Path
 
 ONNX_FILE = "model.onnx"
+INT8_FILE = "model.int8.onnx"   # the transformer, dynamically quantized (quantize_bert)
 OPSET = 17
 
 
@@ -93,13 +94,16 @@ def export_lstm(path: Path | str | None = None) -> Path:
 
 def export_bert(path: Path | str | None = None) -> Path:
     """``model.onnx`` for the fine-tuned model saved by :func:`book.bert.save` in ``path``
-    (default artifacts/bert/): its pooling ("mean" or "cls") and pad id, as the torch predictor."""
+    (default artifacts/bert/): its pooling ("mean" or "cls") and pad id, as the torch predictor;
+    then ``model.int8.onnx`` (:func:`quantize_bert`). For the build's own model (no ``path``) the
+    int8 graph's agreement with the fp32 one on the test reviews is recorded as ``bert_int8``."""
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     from .bert import META_FILE, SentimentClassifier, _quiet_transformers
     from .evaluate import artifacts_dir
 
+    default = path is None
     path = Path(path) if path is not None else artifacts_dir() / "bert"
     meta = json.loads((path / META_FILE).read_text(encoding="utf-8"))
     with _quiet_transformers():
@@ -116,6 +120,60 @@ def export_bert(path: Path | str | None = None) -> Path:
     # what the torch-free predictor needs besides tokenizer.json and book_bert.json
     (path / "onnx.json").write_text(json.dumps({"pad_id": int(pad), "pooling": meta["pooling"],
                                                 "max_len": int(meta["max_len"]), "opset": OPSET}), encoding="utf-8")
+    quantize_bert(path)
+    if default:  # the build's own model: how far int8 is from fp32 on the test reviews, into the record
+        from .data import load_splits
+        from .evaluate import record
+
+        record("bert_int8", int8_agreement(path, load_splits().test["comment"].tolist()))
+    return out
+
+
+def quantize_bert(path: Path | str) -> Path:
+    """``model.int8.onnx`` beside ``path``'s fp32 ``model.onnx``: onnxruntime's dynamic quantization
+    (int8 weights of the matrix products, activations quantized per call), about a quarter of the size.
+    The in-browser page (chapters/07_tryit.md) runs this graph; the predictor when its agreement holds."""
+    import logging
+
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    path = Path(path)
+    out = path / INT8_FILE
+    tmp = out.with_name(out.name + ".tmp")
+    root = logging.getLogger()
+    level = root.level
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        root.setLevel(logging.ERROR)  # "consider pre-processing before quantization": a note on stderr
+        try:
+            quantize_dynamic(path / ONNX_FILE, tmp, weight_type=QuantType.QInt8)
+        finally:
+            root.setLevel(level)
+    tmp.replace(out)
+    return out
+
+
+def int8_agreement(path: Path | str, texts) -> dict:
+    """The int8 graph against the fp32 one on ``texts``: the share of equal labels, mean and largest
+    |ΔP(positive)|, both files' sizes (MB) and the tokens read (``max_len``); also written into
+    ``onnx.json`` as ``int8``, where ``book.predict`` reads it to choose its default precision."""
+    import numpy as np
+
+    from .predict import BertOnnxPredictor
+
+    path = Path(path)
+    texts = list(texts)
+    p32 = BertOnnxPredictor(path, precision="fp32").predict_proba(texts)
+    p8 = BertOnnxPredictor(path, precision="int8").predict_proba(texts)
+    d = np.abs(p8 - p32)
+    out = {"n": len(texts), "label_agreement": float(np.mean((p8 >= 0.5) == (p32 >= 0.5))),
+           "mean_abs_diff": float(d.mean()), "max_abs_diff": float(d.max()),
+           "fp32_mb": (path / ONNX_FILE).stat().st_size / 1e6, "int8_mb": (path / INT8_FILE).stat().st_size / 1e6}
+    meta_path = path / "onnx.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    out["max_len"] = meta["max_len"]
+    meta["int8"] = out
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
     return out
 
 

@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 
 from . import evaluate
-from .text import log_ratio, tokenize, word_counts
-from .verdicts import ALPHA, fmt_p
+from .text import CONTRAST_SPLIT_WORDS, log_ratio, tokenize, word_counts
+from .verdicts import ALPHA
 
 METRICS = ("accuracy", "f1_macro", "balanced_accuracy")
 MIN_COUNT = 5             # a word scored by log-ratio in a domain appears at least this often
@@ -73,7 +73,7 @@ def stratified_sample(df: pd.DataFrame, per_cell: int = PER_CELL, by=("cat", "se
 
 def model_path(rec: evaluate.Record, name: str) -> Path:
     """Where the build saved model ``name``: artifacts/baselines/{name}.joblib,
-    artifacts/lstm_runs/{name}/, artifacts/bert/; the predictor's own copies (tfidf.joblib,
+    artifacts/lstm_runs/{name}/, artifacts/bert_runs/{name}/; the predictor's own copies (tfidf.joblib,
     lstm/) serve for the model they hold. MissingModel names the chapter that saves it."""
     art = evaluate.artifacts_dir()
     family = rec.model(name)["family"]
@@ -94,10 +94,13 @@ def model_path(rec: evaluate.Record, name: str) -> Path:
         raise MissingModel(f"no saved model for {name}: {path} is missing; run chapters/03b_lstm.md "
                            "(chapter 3.2), which saves every LSTM and BiLSTM seed")
     if family == "bert":
-        path = art / "bert"
-        if path.is_dir():
+        from .bert import META_FILE, RUNS_DIR
+
+        path = art / RUNS_DIR / name
+        if (path / META_FILE).is_file():
             return path
-        raise MissingModel(f"no saved model for {name}: {path} is missing; run chapters/03c_bert.md (chapter 3.3)")
+        raise MissingModel(f"no saved model for {name}: {path} is missing; run chapters/03c_bert.md "
+                           "(chapter 3.3), which saves every seed")
     raise ValueError(f"{name}: no saved model for family {family!r}")
 
 
@@ -317,15 +320,16 @@ def curve_baseline(name: str, subsets: dict, test: pd.DataFrame, params: dict | 
     return rows
 
 
-def curve_lstm(subsets: dict, valid: pd.DataFrame, test: pd.DataFrame, cfg=None, seed: int = 0) -> list[dict]:
-    """book.lstm.fit on each subset (early stopping on ``valid``); test accuracy per size."""
+def curve_lstm(draws: dict, valid: pd.DataFrame, test: pd.DataFrame, cfg=None) -> list[dict]:
+    """book.lstm.fit on each subset of each draw (``draws`` maps a seed, which is also the model's
+    seed, to its nested subsets by size; early stopping on ``valid``), all side by side
+    (book.lstm.fit_many); test accuracy per size and seed and the epochs each run took."""
     from . import lstm
 
-    rows = []
-    for n, sub in subsets.items():
-        r = lstm.fit(sub, valid, cfg, seed=seed, progress=False)
-        rows.append({"size": n, "seed": seed, "accuracy": _accuracy(r.predictor, test), "seconds": r.seconds})
-    return rows
+    jobs = [(seed, n, sub) for seed, subsets in draws.items() for n, sub in subsets.items()]
+    fits = lstm.fit_many([{"train": sub, "valid": valid, "cfg": cfg, "seed": seed} for seed, _, sub in jobs])
+    return [{"size": n, "seed": seed, "accuracy": _accuracy(r.predictor, test), "seconds": r.seconds,
+             "epochs_run": len(r.history)} for (seed, n, _), r in zip(jobs, fits)]
 
 
 def curve_bert(subsets: dict, valid: pd.DataFrame, test: pd.DataFrame, seed: int = 0, source=None) -> list[dict]:
@@ -349,41 +353,93 @@ def curve_bert(subsets: dict, valid: pd.DataFrame, test: pd.DataFrame, seed: int
 # ---------------------------------------------------------------- verdicts
 
 
-def drop_verdict(domain: str, rows: dict) -> str:
-    """``rows``: model display name → (accuracy on the dianping test split, CI low, CI high on
-    ``domain``). Counts how many models' CI on ``domain`` lies wholly below their dianping score."""
-    if not rows:
-        raise ValueError("drop_verdict needs at least one model")
-    below = [m for m, (acc, lo, hi) in rows.items() if hi < acc]
-    above = [m for m, (acc, lo, hi) in rows.items() if lo > acc]
-    n = len(rows)
-    if len(below) == n:
-        s = (f"在{domain}上，全部 {n} 个模型的准确率区间都整体低于各自在点评测试集上的准确率：换了领域，"
-             "各模型的准确率普遍下降（这里只看了新领域一侧的区间，点评测试集只有 200 条，它自己的准确率也有几个百分点的误差）。")
-    elif not below:
-        s = f"在{domain}上，{n} 个模型中没有一个的准确率区间整体低于它在点评测试集上的准确率：看不出换领域带来的损失。"
-    else:
-        s = (f"在{domain}上，{n} 个模型中有 {len(below)} 个的准确率区间整体低于各自在点评测试集上的准确率"
-             f"（{'、'.join(below)}）。")
-    if above:
-        s += f"{'、'.join(above)}在{domain}上反而整体高于点评测试集。"
-    return s
+def drops(dianping_correct: dict, domain_correct: dict) -> pd.DataFrame:
+    """Per model (the keys of both dicts: arrays of 0/1 correctness on the dianping test split
+    and on a domain's reviews): both accuracies, the change (domain − dianping) and its 95 % CI,
+    normal approximation for two independent samples."""
+    rows = {}
+    for m, c_dp in dianping_correct.items():
+        a, b = np.asarray(c_dp, dtype=float), np.asarray(domain_correct[m], dtype=float)
+        se = math.sqrt(a.var() / len(a) + b.var() / len(b))
+        d = b.mean() - a.mean()
+        rows[m] = {"dianping_accuracy": a.mean(), "domain_accuracy": b.mean(), "change": d,
+                   "ci_low": d - 1.96 * se, "ci_high": d + 1.96 * se}
+    return pd.DataFrame.from_dict(rows, orient="index")
 
 
-def paired_verdict(tests: pd.DataFrame, name, domain_name, alpha: float = ALPHA) -> str:
-    """Which pairs differ after Holm's correction. ``tests`` from :func:`paired_tests`;
-    ``name``/``domain_name``: callables giving display names."""
-    sig = tests[tests["p_holm"] < alpha]
-    if sig.empty:
-        return (f"Holm 校正后，{len(tests)} 对比较中没有一对在 {alpha} 水平上显著：这些模型在跨领域评论上的差别，"
-                "这么多评论也分辨不出来。")
+def drop_differences(dianping_correct: dict, domain_correct: dict, pairs) -> pd.DataFrame:
+    """For each (a, b): how much less a loses than b from dianping to the domain,
+    (acc_a − acc_b on the domain) − (acc_a − acc_b on dianping). Each bracket is a paired
+    difference on the same reviews; the two review sets are independent, so its variance is the
+    sum of the two paired variances. z, a two-sided normal p-value; no correction here."""
+    from scipy.stats import norm
+
+    rows = []
+    for a, b in pairs:
+        d_dp = np.asarray(dianping_correct[a], dtype=float) - np.asarray(dianping_correct[b], dtype=float)
+        d_do = np.asarray(domain_correct[a], dtype=float) - np.asarray(domain_correct[b], dtype=float)
+        diff = d_do.mean() - d_dp.mean()
+        se = math.sqrt(d_dp.var() / len(d_dp) + d_do.var() / len(d_do))
+        z = diff / se if se > 0 else 0.0
+        rows.append({"a": a, "b": b, "difference": diff, "se": se, "z": z,
+                     "p_value": float(2 * norm.sf(abs(z))) if se > 0 else 1.0})
+    return pd.DataFrame(rows)
+
+
+def family_summary(tests: pd.DataFrame, family, alpha: float = ALPHA) -> pd.DataFrame:
+    """Per domain and pair of families (``family``: model → family display name): how many of
+    the seed pairs were compared, and how many favour each side after Holm (``p_holm`` < alpha).
+    ``tests`` has columns domain, a, b, p_holm and favours (the model the estimate favours)."""
+    rows = []
+    for (dom, fa, fb), part in tests.assign(fa=tests["a"].map(family), fb=tests["b"].map(family)) \
+            .groupby(["domain", "fa", "fb"], sort=False):
+        sig = part[part["p_holm"] < alpha]
+        rows.append({"domain": dom, "family_a": fa, "family_b": fb, "n": len(part),
+                     "a_better": int((sig["favours"] == sig["a"]).sum()),
+                     "b_better": int((sig["favours"] == sig["b"]).sum())})
+    return pd.DataFrame(rows)
+
+
+def family_verdict(summary: pd.DataFrame, domain_name, what: str = "更准") -> str:
+    """The rows of :func:`family_summary` (one per domain and pair of families) summed up
+    instead of read out: which pairs every seed pair settles (and which way, ``what``: 更准,
+    损失更小 …), how many no seed pair settles, and which depend on the seeds."""
+    clear, none, mixed = [], [], []
+    for r in summary.itertuples():
+        where = domain_name(r.domain)
+        if r.a_better == r.n or r.b_better == r.n:
+            win, lose = (r.family_a, r.family_b) if r.a_better == r.n else (r.family_b, r.family_a)
+            clear.append(f"{where}上{win}比{lose}")
+        elif r.a_better == 0 and r.b_better == 0:
+            none.append(f"{where}上{r.family_a}与{r.family_b}")
+        else:
+            mixed.append(f"{where}上{r.family_a}与{r.family_b}（{r.n} 对中 {r.a_better + r.b_better} 对显著）")
     parts = []
-    for _, r in sig.iterrows():
-        better, worse = (r["a"], r["b"]) if r["a_only"] > r["b_only"] else (r["b"], r["a"])
-        p = fmt_p(r["p_holm"])
-        parts.append(f"{domain_name(r['domain'])}上{name(better)}优于{name(worse)}"
-                     f"（校正后 p {p if p.startswith('<') else '= ' + p}）")
-    return (f"Holm 校正后，{len(tests)} 对比较中有 {len(sig)} 对在 {alpha} 水平上显著：" + "；".join(parts) + "。")
+    if clear:
+        parts.append(f"{len(clear)} 组的每一对种子都显著且方向一致：{'、'.join(clear)}{what}")
+    if none:
+        parts.append(f"{len(none)} 组没有一对分得出高下" + (f"（{'、'.join(none)}）" if len(none) <= 2 else ""))
+    if mixed:
+        parts.append(f"{len(mixed)} 组的结论取决于种子：{'、'.join(mixed)}")
+    return f"Holm 校正后，表中 {len(summary)} 组模型族的比较里，" + "；".join(parts) + "。"
+
+
+def change_verdict(domain: str, table: pd.DataFrame) -> str:
+    """``table`` from :func:`drops` (index: display names). Which models lost accuracy beyond the
+    noise of both samples, which did not, and the exceptions whose accuracy rose."""
+    n = len(table)
+    lost = list(table.index[table["ci_high"] < 0])
+    rose = list(table.index[table["change"] >= 0])
+    if len(lost) == n:
+        s = f"换到{domain}，{n} 个模型的准确率都下降了，而且每一个的下降都超出了两边样本合起来的误差。"
+    elif not lost:
+        s = f"换到{domain}，{n} 个模型中没有一个的下降超出两边样本合起来的误差。"
+    else:
+        s = (f"换到{domain}，{n} 个模型中有 {len(lost)} 个的下降超出了两边样本合起来的误差，"
+             f"其余 {n - len(lost)} 个（{'、'.join(m for m in table.index if m not in lost)}）分不出是否下降。")
+    if rose:
+        s += f"准确率不降反升的是{'、'.join(rose)}。"
+    return s
 
 
 def curve_verdict(model: str, sizes, accs, n_test: int) -> str:
@@ -398,7 +454,8 @@ def curve_verdict(model: str, sizes, accs, n_test: int) -> str:
     p = (accs[-1] + accs[-2]) / 2
     noise = 1.96 * math.sqrt(2 * p * (1 - p) / n_test)
     head = f"{model}从 {sizes[-2]} 条增加到 {sizes[-1]} 条训练评论时，准确率"
-    head += f"提高了 {100 * gain:.1f} 个百分点" if gain >= 0 else f"降低了 {-100 * gain:.1f} 个百分点"
+    pts = round(100 * gain, 1)
+    head += "没有变化" if pts == 0 else f"提高了 {pts:.1f} 个百分点" if pts > 0 else f"降低了 {-pts:.1f} 个百分点"
     band = f"（{n_test} 条测试评论上两次测量的误差范围约 ±{100 * noise:.0f} 个百分点）"
     if gain > noise:
         return head + band + "，超出了误差范围：曲线还在上升，更多点评数据仍然有用。"
@@ -428,14 +485,15 @@ DOMAIN_NAMES = {"dianping": "点评测试集", "waimai_10k": "外卖评论", "on
 
 
 def category_heatmap(acc: pd.DataFrame, ax=None, title: str = ""):
-    """Accuracy per product category (columns) and model (rows, display names), one colour
-    scale from 0.5 (chance on balanced cells) to 1."""
+    """Accuracy per product category (columns) and model (rows, display names): a diverging
+    colour scale centred on 0.5 (chance on balanced cells), red below it, green up to 1."""
     import matplotlib.pyplot as plt
     import seaborn as sns
 
     ax = ax or plt.gca()
-    sns.heatmap(acc, annot=True, fmt=".2f", cmap="RdYlGn", vmin=0.5, vmax=1.0, cbar=True, ax=ax,
-                cbar_kws={"label": "准确率"})
+    low = min(0.4, float(np.nanmin(acc.to_numpy())))
+    sns.heatmap(acc, annot=True, fmt=".2f", cmap="RdYlGn", vmin=low, vmax=1.0, center=0.5, cbar=True, ax=ax,
+                annot_kws={"fontsize": 11}, cbar_kws={"label": "准确率（0.5 为瞎猜）"})
     ax.set(title=title, xlabel="商品类别", ylabel="模型")
     ax.tick_params(axis="x", rotation=0)
     ax.tick_params(axis="y", rotation=0)
@@ -460,3 +518,141 @@ def curve_plot(curves: pd.DataFrame, ax=None, title: str = ""):
     ax.set(title=title, xlabel="训练评论条数（对数刻度）", ylabel="点评测试集准确率")
     ax.legend(loc="lower right")
     return ax
+
+
+# ---------------------------------------------------------------- contrast clauses
+
+
+
+def split_contrast(text: str, words=CONTRAST_SPLIT_WORDS, min_side: int = 2):
+    """(first clause, last clause, word) at the first contrast word with at least ``min_side``
+    Han characters on each side (the word opens the last clause, as in 「这家的环境不差，」 /
+    「但是菜不怎么好吃。」); None when the review has none."""
+    for i in range(len(text)):
+        for w in words:
+            if text.startswith(w, i):
+                first, last = text[:i], text[i:]
+                if sum(_is_han(c) for c in first) >= min_side and sum(_is_han(c) for c in last[len(w):]) >= min_side:
+                    return first, last, w
+    return None
+
+
+def _is_han(c: str) -> bool:
+    return "\u4e00" <= c <= "\u9fff"
+
+
+def contrast_reviews(df: pd.DataFrame, words=CONTRAST_SPLIT_WORDS) -> pd.DataFrame:
+    """The reviews of ``df`` (columns comment, sentiment) that :func:`split_contrast` splits:
+    index kept, columns comment, sentiment, first, last, word."""
+    rows = {i: (c, y, *parts) for i, c, y in zip(df.index, df["comment"], df["sentiment"])
+            if (parts := split_contrast(c, words)) is not None}
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["comment", "sentiment", "first", "last", "word"])
+
+
+def clause_following(y, whole, first, last) -> dict:
+    """On the reviews whose two clauses a model judges differently (P ≥ 0.5 on one side only):
+    how often its whole-review answer follows the first clause (share, Wilson 95 % CI, exact
+    binomial p against 1/2), and its accuracy with the whole review, the first clause alone and
+    the last clause alone; ``p_whole_vs_clause``: exact McNemar of the whole review against the
+    better of the two clauses. Inputs: labels and P(positive) arrays of the same reviews."""
+    from scipy.stats import binomtest
+
+    y = np.asarray(y, dtype=int)
+    w, f, la = (np.asarray(x, dtype=float) >= 0.5 for x in (whole, first, last))
+    dis = f != la
+    n = int(dis.sum())
+    out = {"n_reviews": len(y), "n_disagree": n}
+    if n == 0:
+        return {**out, "follows_first": None, "follows_first_ci": None, "p_first": None, "whole_accuracy": None,
+                "first_accuracy": None, "last_accuracy": None, "p_whole_vs_clause": None}
+    k = int((w == f)[dis].sum())
+    ci = binomtest(k, n).proportion_ci(method="wilson")
+    acc = {part: float((x.astype(int) == y)[dis].mean()) for part, x in (("whole", w), ("first", f), ("last", la))}
+    clause = f if acc["first"] >= acc["last"] else la
+    t = evaluate.mcnemar(y[dis], w[dis].astype(int), clause[dis].astype(int))
+    return {**out, "follows_first": k / n, "follows_first_ci": [float(ci.low), float(ci.high)],
+            "p_first": float(binomtest(k, n).pvalue), "whole_accuracy": acc["whole"], "first_accuracy": acc["first"],
+            "last_accuracy": acc["last"], "p_whole_vs_clause": float(t["p_value"])}
+
+
+def clause_verdict(model: str, r: dict, alpha: float = ALPHA) -> str:
+    """Whether ``model``'s whole-review answer leans on the first clause, the last, or neither
+    beyond chance, from :func:`clause_following`."""
+    if not r["n_disagree"]:
+        return f"{model}在每条转折评论上都给两半相同的判断，无从看它跟哪一半。"
+    share, (lo, hi) = r["follows_first"], r["follows_first_ci"]
+    head = (f"{model}对两半判断不同的 {r['n_disagree']} 条评论中，整句的判断跟着前半句的占 {share:.0%}"
+            f"（95% 区间 {lo:.0%}–{hi:.0%}）")
+    if r["p_first"] < alpha and share > 0.5:
+        return head + "，显著多于一半：它偏向前半句。"
+    if r["p_first"] < alpha:
+        return head + "，显著少于一半：它偏向后半句。"
+    return head + "，与一半分不开：看不出它偏向哪一半。"
+
+
+def seeds_at_every_size(curves: pd.DataFrame) -> dict:
+    """role → the seeds of the learning curve (columns role, size, seed), checked to be the
+    same set at every size: a curve that mixes one seed here with a mean of three there
+    compares unlike things. ValueError names the role and the sizes that differ."""
+    out = {}
+    for role, part in curves.groupby("role", sort=False):
+        by_size = {int(n): sorted(int(s) for s in g["seed"]) for n, g in part.groupby("size")}
+        first = next(iter(by_size.values()))
+        bad = {n: s for n, s in by_size.items() if s != first}
+        if bad:
+            raise ValueError(f"learning curve of {role}: seeds {first} at some sizes but {bad} at others")
+        out[role] = first
+    return out
+
+
+def shift_verdict(counts: dict, control: dict, k: int) -> str:
+    """``counts``: domain name → {status: number of the ``k`` strongest dianping words}, from
+    :func:`polarity_shift`; ``control``: the same for the held-out dianping test reviews. Says
+    whether any word flips, and reads the weakening against the control: words chosen for their
+    extreme training log-ratio weaken in any fresh sample (regression to the mean)."""
+    parts = []
+    flipped = {d: c.get("flipped", 0) for d, c in counts.items()}
+    if not any(flipped.values()):
+        parts.append(f"{k} 个词里没有一个在新领域中方向相反：「同一个词，意思反了」在这里一个例子也没有找到")
+    else:
+        parts.append("方向相反的词：" + "、".join(f"{d} {n} 个" for d, n in flipped.items()))
+    weak = "、".join(f"{d} {c.get('weaker', 0)} 个" for d, c in counts.items())
+    parts.append(f"明显变弱的词{weak}，而在同一领域、训练时没见过的点评测试集上也有 {control.get('weaker', 0)} 个"
+                 f"（另有 {control.get('absent', 0)} 个在那 200 条里出现太少、无法计算）：按训练集上最极端的数值挑出的词，"
+                 "换一份新样本本来就会变弱一些，变弱不全是领域的差别")
+    return "；".join(parts) + "。"
+
+
+def coverage_by_review(model, texts) -> np.ndarray:
+    """Share of each review's units (the model's own: n-grams, words or pieces, via
+    ``model.coverage``) that the model does not know; NaN for a review with no units."""
+    out = []
+    for t in texts:
+        known, total = model.coverage(t)
+        out.append((total - known) / total if total else np.nan)
+    return np.array(out)
+
+
+def accuracy_by_coverage(unknown: np.ndarray, correct: np.ndarray) -> dict:
+    """Accuracy on the reviews whose every unit is known and on those with at least one unknown
+    unit (with their counts): do unknown units go with errors?"""
+    unknown, correct = np.asarray(unknown, dtype=float), np.asarray(correct, dtype=bool)
+    known_all = unknown == 0
+    some = unknown > 0
+    return {"mean_unknown": float(np.nanmean(unknown)),
+            "n_all_known": int(known_all.sum()), "acc_all_known": float(correct[known_all].mean()) if known_all.any() else None,
+            "n_some_unknown": int(some.sum()), "acc_some_unknown": float(correct[some].mean()) if some.any() else None}
+
+
+def last_clause_verdict(rows: dict) -> str:
+    """From :func:`clause_following` per model: is the last clause alone a better guide to the
+    label than the first, for every model, none, or some?"""
+    valid = [r for r in rows.values() if r["n_disagree"]]
+    if not valid:
+        return "没有模型给两半不同的判断，无从比较前后两半。"
+    k = sum(r["last_accuracy"] > r["first_accuracy"] for r in valid)
+    if k == len(valid):
+        return (f"{k} 个模型只看后半句都比只看前半句准：在这些转折句里，评论者的态度多半在转折之后。")
+    if k == 0:
+        return f"{len(valid)} 个模型只看前半句都比只看后半句准：在这些转折句里，态度多半在转折之前。"
+    return f"{len(valid)} 个模型中有 {k} 个只看后半句比只看前半句准，其余的反过来：前后两半哪一半更能代表态度，因模型而异。"

@@ -288,7 +288,8 @@ class LSTMClassifier(nn.Module):
         self.dropout = nn.Dropout(cfg.dropout)
         self.fc = nn.Linear(cfg.hidden_dim * (2 if cfg.bidirectional else 1), 1)
 
-    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor,
+                lengths: torch.Tensor | None = None) -> torch.Tensor:
         emb = self.embed_dropout(self.embedding(x))
         if lengths is None:
             h = self.summary_left_padded(self.lstm(emb)[0])
@@ -369,12 +370,15 @@ def _bce(logits: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean(np.maximum(logits, 0) - logits * y + np.log1p(np.exp(-np.abs(logits)))))
 
 
-def train_epoch(model: LSTMClassifier, batches, opt: torch.optim.Optimizer, clip: float,
+def train_epoch(model: LSTMClassifier, batches, opt: torch.optim.Optimizer,
+                clip: float,
                 left_padded: bool = False) -> tuple[float, float]:
-    """One pass over ``batches`` of (ids, lengths, labels): binary cross-entropy on the logit,
-    gradient norm clipped to ``clip``. ``left_padded=True`` ignores the lengths and runs every
-    step of each (left-padded) row, as the original did. Returns (mean loss, accuracy), both
-    measured in training mode (dropout on) as the epoch goes. Batches go to the model's device."""
+    """One pass over ``batches`` of (ids, lengths, labels): binary
+    cross-entropy on the logit, gradient norm clipped to ``clip``.
+    ``left_padded=True`` ignores the lengths and runs every step of each
+    (left-padded) row, as the original did. Returns (mean loss, accuracy),
+    both measured in training mode (dropout on) as the epoch goes. Batches
+    go to the model's device."""
     model.train()
     dev = model_device(model)
     loss_fn = nn.BCEWithLogitsLoss(reduction="sum")
@@ -467,6 +471,57 @@ def fit(train: pd.DataFrame, valid: pd.DataFrame, cfg: LSTMConfig | None = None,
     return FitResult(pred, history, time.perf_counter() - t0, seed)
 
 
+def _fit_job(job: dict) -> bytes:
+    """One :func:`fit` in a worker process of :func:`fit_many`, pickled by value for the parent."""
+    import pickle
+
+    torch.set_num_threads(THREADS)
+    return pickle.dumps(fit(**job, progress=False))
+
+
+def fit_workers(n_jobs: int) -> int:
+    """How many processes :func:`fit_many` trains in: one per ``THREADS`` cores this process may
+    use, at most 4 and at most ``n_jobs``; 1 (the calling process) when the device is not the CPU."""
+    import os
+
+    if _device.device().type != "cpu":
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(n_jobs, cores // THREADS, 4))
+
+
+def timing_note(workers: int, threads: int = THREADS) -> str:
+    """How :func:`fit_many`'s seconds were measured, for the page: ``workers`` processes of
+    ``threads`` torch threads each."""
+    if workers <= 1:
+        return f"{threads} 个 CPU 线程，一次训练一个模型"
+    return (f"每个模型 {threads} 个 CPU 线程，{workers} 个模型同时在各自的进程里训练，"
+            "所以这些秒数是旁边另有训练时测得的，可能比单独训练时长")
+
+
+def fit_many(jobs: Sequence[dict], workers: int | None = None) -> list[FitResult]:
+    """:func:`fit` (``THREADS`` torch threads) for each dict of its arguments in ``jobs``, results in
+    the order of ``jobs``. On the CPU the fits run side by side in ``workers`` processes (default
+    :func:`fit_workers`): an LSTM on one thread leaves the other cores idle, and a seed gives the
+    same model in a worker as in the calling process (tested), so only the time changes: each fit's
+    ``seconds`` is then measured while the others run beside it."""
+    jobs = [dict(j) for j in jobs]
+    workers = fit_workers(len(jobs)) if workers is None else workers
+    if workers <= 1 or len(jobs) <= 1:
+        threads = torch.get_num_threads()
+        torch.set_num_threads(THREADS)
+        try:
+            return [fit(**{"progress": False, **j}) for j in jobs]
+        finally:
+            torch.set_num_threads(threads)
+    import multiprocessing
+    import pickle
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return [pickle.loads(b) for b in pool.map(_fit_job, jobs)]
+
+
 # ---------------------------------------------------------------- prediction, saving
 
 
@@ -534,17 +589,18 @@ def load_predictor(path: Path | str | None = None, device=None) -> LSTMPredictor
     return LSTMPredictor(model, vocab, cfg, name=meta.get("name", "lstm"), info=info)
 
 
-def score_seeds(splits, cfg: LSTMConfig, seeds: Sequence[int], name: str = "lstm",
-                progress: bool | None = None) -> tuple[list[FitResult], pd.DataFrame]:
-    """Train one model per seed on splits.train (early stopping on splits.valid) and score each
-    once on splits.test with book.evaluate (recorded as ``{name}_seed{seed}`` in metrics.json).
-    Returns the fits and one row per seed."""
+def score_seeds(splits, cfg: LSTMConfig, seeds: Sequence[int],
+                name: str = "lstm") -> tuple[list[FitResult], pd.DataFrame]:
+    """Train one model per seed on splits.train (early stopping on splits.valid; side by side,
+    :func:`fit_many`) and score each once on splits.test with book.evaluate (recorded as
+    ``{name}_seed{seed}`` in metrics.json). Returns the fits and one row per seed."""
     from . import evaluate
 
     fits, rows = [], []
     y_true = splits.test["sentiment"].to_numpy()
-    for seed in seeds:
-        r = fit(splits.train, splits.valid, cfg, seed=seed, progress=progress, name=name)
+    results = fit_many([{"train": splits.train, "valid": splits.valid, "cfg": cfg, "seed": seed, "name": name}
+                        for seed in seeds])
+    for seed, r in zip(seeds, results):
         prob = r.predictor.predict_proba(splits.test["comment"].tolist())
         e = evaluate.evaluate(f"{name}_seed{seed}", y_true, (prob >= 0.5).astype(int), prob=prob,
                               review_ids=splits.test.index, seconds=r.seconds, family="lstm", seed=seed,
@@ -563,18 +619,17 @@ def grid_search(splits, cfg: LSTMConfig, embedding_dims: Sequence[int], hidden_d
     """Best validation accuracy and training seconds for each (embedding_dim, hidden_dim),
     everything else as ``cfg``; the test split is not touched. ``known`` maps
     (embedding_dim, hidden_dim) to a FitResult already trained with the same settings and
-    seed (it is not trained again). One row per cell."""
+    seed (it is not trained again); the others are trained side by side (:func:`fit_many`).
+    One row per cell."""
     known = dict(known or {})
-    rows = []
-    for e in embedding_dims:
-        for h in hidden_dims:
-            if (e, h) in known:
-                r = known[(e, h)]
-            else:
-                c = LSTMConfig.from_dict({**asdict(cfg), "embedding_dim": e, "hidden_dim": h})
-                r = fit(splits.train, splits.valid, c, seed=seed, progress=False)
-            rows.append({"embedding_dim": e, "hidden_dim": h, "valid_accuracy": r.valid_accuracy,
-                         "seconds": r.seconds})
+    cells = [(e, h) for e in embedding_dims for h in hidden_dims]
+    todo = [c for c in cells if c not in known]
+    fitted = fit_many([{"train": splits.train, "valid": splits.valid, "seed": seed,
+                        "cfg": LSTMConfig.from_dict({**asdict(cfg), "embedding_dim": e, "hidden_dim": h})}
+                       for e, h in todo])
+    known.update(zip(todo, fitted))
+    rows = [{"embedding_dim": e, "hidden_dim": h, "valid_accuracy": known[(e, h)].valid_accuracy,
+             "seconds": known[(e, h)].seconds} for e, h in cells]
     return pd.DataFrame(rows)
 
 

@@ -1,9 +1,15 @@
-"""Figures: one look for the whole book, with a CJK font so Chinese labels render."""
+"""Figures: one look for the whole book, with a CJK font so Chinese labels render.
+
+Every figure a chapter shows (or glues) is saved as a PNG that records its smallest font size
+and its dpi (PNG text chunks ``book:min-font-pt`` and ``book:dpi``, written by the formatter
+:func:`setup` installs), so that the browser check can tell how large its text appears on
+the page: ``pt × dpi / 96 × displayed width / natural width`` must be at least 9 pt."""
 from __future__ import annotations
 
 import warnings
 
 import matplotlib.pyplot as plt
+import matplotlib.text
 import numpy as np
 import pandas as pd
 import seaborn as sns
@@ -54,7 +60,49 @@ def setup() -> str:
                       "font.sans-serif": [font, "DejaVu Sans"]})
     # Missing glyphs are a bug, not a warning to scroll past.
     warnings.filterwarnings("error", message=r"Glyph \d+ .* missing from font")
+    _install_png_formatter()
     return font
+
+
+def min_font_pt(fig) -> float:
+    """The smallest font size (points) of the text a figure draws: titles, labels, tick
+    labels, legends, annotations (hidden axes and empty strings left out)."""
+    fig.draw_without_rendering()  # tick labels get their text when drawn
+    sizes = []
+    for t in fig.findobj(matplotlib.text.Text):
+        ax = t.axes
+        if not t.get_visible() or not t.get_text().strip() or (ax is not None and not ax.get_visible()):
+            continue
+        if ax is not None and not ax.axison and t in ax.get_xticklabels() + ax.get_yticklabels():
+            continue
+        sizes.append(float(t.get_fontsize()))
+    return min(sizes) if sizes else 0.0
+
+
+def png_metadata(fig) -> dict:
+    """The PNG text chunks that record a figure's smallest font and its dpi."""
+    return {"book:min-font-pt": f"{min_font_pt(fig):.2f}", "book:dpi": f"{fig.dpi:g}"}
+
+
+def _png(fig):
+    from IPython.core.pylabtools import print_figure
+
+    return print_figure(fig, "png", base64=True, metadata=png_metadata(fig))
+
+
+def _install_png_formatter() -> None:
+    """In a notebook, show figures (and glue them) as PNGs carrying :func:`png_metadata`."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    ip = get_ipython()
+    if ip is None or not hasattr(ip, "display_formatter"):
+        return
+    plt.close(plt.figure())  # load the inline backend first: it installs its own PNG formatter once
+    from matplotlib.figure import Figure
+
+    ip.display_formatter.formatters["image/png"].for_type(Figure, _png)
 
 
 def bar_words(df: pd.DataFrame, value: str, ax=None, color=None, title: str = "", label: str = "word",
@@ -77,14 +125,20 @@ def log_ratio_bars(lr: pd.DataFrame, k: int = 15, ax=None):
     return ax
 
 
+CELL_NAMES = np.array([["TP", "FN"], ["FP", "TN"]])  # positive class first, as in chapter 1's table
+
+
 def confusion_heatmap(cm, ax=None, title: str = "", normalize: bool = False):
-    """A 2×2 confusion matrix, rows true, columns predicted."""
+    """A 2×2 confusion matrix (``cm`` as evaluate.confusion gives it: rows true 0, 1, columns
+    predicted 0, 1), drawn with the positive class first, each cell labelled TP/FN/FP/TN."""
     ax = ax or plt.gca()
-    cm = np.asarray(cm)
+    cm = np.asarray(cm)[::-1, ::-1]  # 正面 first
     data = cm / cm.sum(axis=1, keepdims=True) if normalize else cm
-    sns.heatmap(data, annot=cm, fmt="d", cbar=False, cmap="Blues", square=True, ax=ax,
-                xticklabels=["负面", "正面"], yticklabels=["负面", "正面"])
+    annot = np.char.add(np.char.add(CELL_NAMES, "\n"), cm.astype(str))
+    sns.heatmap(data, annot=annot, fmt="", cbar=False, cmap="Blues", square=True, ax=ax,
+                xticklabels=["正面", "负面"], yticklabels=["正面", "负面"])
     ax.set(xlabel="预测", ylabel="真实", title=title)
+    ax.tick_params(axis="y", rotation=0)
     return ax
 
 
@@ -109,17 +163,21 @@ def confusion_grid(cms: dict, ncols: int = 3, normalize: bool = False):
 
 
 def comparison_chart(table: pd.DataFrame, ax=None, metric: str = "accuracy", n_test: int = 200):
-    """Models' accuracy with 95% bootstrap CIs (table from evaluate.summary_table; its index
-    is what the bars are labelled with, so pass display names)."""
+    """Models' accuracy as dots with their 95% bootstrap CIs (table from evaluate.summary_table;
+    its index labels the rows, so pass display names). Dots, not bars: the axis does not start
+    at 0, and a bar's length would then misstate the ratio of two scores."""
     ax = ax or plt.gca()
     t = table.sort_values(metric)
     err = np.vstack([t[metric] - t["ci_low"], t["ci_high"] - t[metric]])
-    ax.barh(t.index, t[metric], xerr=err, color=sns.color_palette("deep")[0], capsize=3)
-    for y, (v, hi) in enumerate(zip(t[metric], t["ci_high"])):
-        ax.text(hi + 0.005, y, f"{v:.3f}", va="center", fontsize=10)  # right of the error bar
+    y = np.arange(len(t))
+    ax.errorbar(t[metric], y, xerr=err, fmt="o", color=sns.color_palette("deep")[0], capsize=3)
+    ax.set_yticks(y, t.index)
+    for yy, (v, hi) in enumerate(zip(t[metric], t["ci_high"])):
+        ax.text(hi + 0.005, yy, f"{v:.3f}", va="center", fontsize=11)  # right of the error bar
     lo = max(0.0, float(t["ci_low"].min()) - 0.05)
     label = {"accuracy": "准确率", "f1": "宏平均 F1"}.get(metric, metric)
-    ax.set(xlim=(lo, 1.0), xlabel=f"{label}（测试集 {n_test} 条，误差线为 95% bootstrap 置信区间）", ylabel="")
+    ax.set(xlim=(lo, 1.0), ylim=(-0.6, len(t) - 0.4), ylabel="",
+           xlabel=f"{label}（测试集 {n_test} 条，线段为 95% bootstrap 置信区间）")
     return ax
 
 
@@ -137,7 +195,7 @@ def training_curves(history: pd.DataFrame, axes=None, title: str = ""):
         if "train_accuracy" in h:
             axes[1].plot(h["epoch"], h["train_accuracy"], marker="o", label="训练")
         axes[1].plot(h["epoch"], h["valid_accuracy"], marker="o", label="验证")
-        axes[1].set(xlabel="epoch", ylabel="accuracy")
+        axes[1].set(xlabel="epoch", ylabel="accuracy", ylim=(0.5, 1.0))  # chance to perfect: a few reviews look small
         axes[1].legend()
     return axes
 
@@ -171,8 +229,9 @@ def trial_losses(trials: pd.DataFrame, ax=None, title: str = ""):
     deep = sns.color_palette("deep")
     ax.scatter(trials["trial"], trials["loss"], s=16, color=deep[0], label="每次试验")
     ax.step(trials["trial"], trials["best_loss"], where="post", color=deep[3], label="迄今最低")
-    ax.set(xlabel="试验序号", ylabel="loss = 1 - 交叉验证准确率", title=title)
-    ax.legend()
+    ax.set(xlabel="试验序号", ylabel="损失 = 1 − 交叉验证准确率", title=title)
+    ax.margins(y=0.15)  # no point on the frame
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=2, frameon=False)  # below, over no point
     return ax
 
 
@@ -193,9 +252,9 @@ def word_scatter(df: pd.DataFrame, ax=None, group: str = "group", palette=None, 
     ax = ax or plt.gca()
     sns.scatterplot(data=df, x="x", y="y", hue=group, palette=palette, s=40, ax=ax)
     for r in df.itertuples():
-        ax.annotate(r.word, (r.x, r.y), xytext=(3, 3), textcoords="offset points", fontsize=9)
+        ax.annotate(r.word, (r.x, r.y), xytext=(3, 3), textcoords="offset points", fontsize=11)
     ax.set(xlabel="", ylabel="", xticks=[], yticks=[], title=title)
-    ax.legend(title="", loc="best", fontsize=9)
+    ax.legend(title="", loc="best")
     return ax
 
 
@@ -231,5 +290,5 @@ def seed_curves(histories: dict, axes=None):
         ax.set(xlabel="epoch", ylabel=metric)
     axes[0].plot([], [], ls="--", color="grey", label="虚线：训练集")
     axes[0].plot([], [], ls="-", color="grey", label="实线：验证集")
-    axes[0].legend(fontsize=8)
+    axes[0].legend(fontsize=10)
     return axes

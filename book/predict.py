@@ -28,7 +28,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from . import first_line
+from . import first_line, missing_package
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS_ENV = "BOOK_ARTIFACTS"            # as book.evaluate (not imported: it loads pandas)
@@ -36,7 +36,11 @@ LABEL_NAMES = {0: "负面", 1: "正面"}        # as book.evaluate.LABEL_NAMES
 # The one hint the package gives when a trained model is missing or unreadable.
 BUILD_HINT = "run `make book` to train and save the models"
 ONNX_FILE = "model.onnx"                    # as book.export.ONNX_FILE
+INT8_FILE = "model.int8.onnx"               # as book.export.INT8_FILE: the transformer, dynamically quantized
+PRECISIONS = ("auto", "int8", "fp32")       # the transformer's graph; auto: int8 where its agreement holds
+INT8_MIN_AGREEMENT = 0.99                   # share of test labels int8 must give as fp32 to be the default
 BATCH_SIZE = 64                             # reviews per onnxruntime call (sorted by length)
+PROGRESS_STEP = 512                         # reviews per step when progress is reported (longer files get a bar)
 # onnxruntime threads per model. The machine has 2 cores and the models run one after another;
 # spinning threads are off, so an idle worker does not steal the other core (see book.lstm.THREADS).
 THREADS = min(2, os.cpu_count() or 1)
@@ -225,6 +229,15 @@ class TfidfLinear:
     def no_words(self, texts) -> list[bool]:
         return [False] * len(texts)
 
+    def units(self, review: str) -> list[str]:
+        """The terms this model reads in ``review`` and has a weight for (every block's analyzer)."""
+        return [t for block, vocab, _, _ in self.blocks for t in self._terms(block, review) if t in vocab]
+
+    def coverage(self, review: str) -> tuple[int, int]:
+        """(terms of ``review`` in the model's vocabulary, all its terms), over every block."""
+        terms = [(t in vocab) for block, vocab, _, _ in self.blocks for t in self._terms(block, review)]
+        return sum(terms), len(terms)
+
 
 def _tfidf(path: Path):
     """The TF-IDF model at ``path`` (tfidf.joblib): from the JSON beside it (book.export.export_tfidf)
@@ -304,17 +317,42 @@ class LstmOnnxPredictor(_OnnxModel):
     def no_words(self, texts) -> list[bool]:
         return [not ws for ws in self._words(texts)]
 
+    def units(self, review: str) -> list[str]:
+        """The jieba words the LSTM reads in ``review`` (an unknown word is read as <unk>)."""
+        return self._words([review])[0]
+
+    def coverage(self, review: str) -> tuple[int, int]:
+        """(jieba words of ``review`` in the LSTM's vocabulary, all its words)."""
+        words = self._words([review])[0]
+        return sum(w in self.stoi for w in words), len(words)
+
+
+def bert_precision(path: Path, precision: str = "auto") -> str:
+    """``int8`` or ``fp32``: ``auto`` is int8 where book.export wrote ``model.int8.onnx`` and its
+    labels agreed with fp32 on at least INT8_MIN_AGREEMENT of the test reviews (``onnx.json``)."""
+    if precision not in PRECISIONS:
+        raise PredictError(f"unknown precision {precision!r}: choose from {', '.join(PRECISIONS)}")
+    if precision != "auto":
+        return precision
+    try:
+        agreement = json.loads((path / "onnx.json").read_text(encoding="utf-8"))["int8"]["label_agreement"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return "fp32"
+    return "int8" if (path / INT8_FILE).is_file() and agreement >= INT8_MIN_AGREEMENT else "fp32"
+
 
 class BertOnnxPredictor(_OnnxModel):
-    """The fine-tuned transformer run from bert/model.onnx; its tokenizer is the saved
-    tokenizer.json (the same ids as the transformers tokenizer), truncated to the saved
-    ``max_len`` tokens, batches padded with the tokenizer's pad id."""
+    """The fine-tuned transformer run from bert/model.onnx (``precision="int8"``: model.int8.onnx);
+    its tokenizer is the saved tokenizer.json (the same ids as the transformers tokenizer),
+    truncated to the saved ``max_len`` tokens, batches padded with the tokenizer's pad id."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, precision: str = "fp32"):
         from tokenizers import Tokenizer
 
-        _need(path, "book_bert.json", "tokenizer.json", "onnx.json", ONNX_FILE)
-        self._start_session(path / ONNX_FILE)
+        self.precision = bert_precision(path, precision)
+        graph = INT8_FILE if self.precision == "int8" else ONNX_FILE
+        _need(path, "book_bert.json", "tokenizer.json", "onnx.json", graph)
+        self._start_session(path / graph)
         meta = json.loads((path / "book_bert.json").read_text(encoding="utf-8"))
         self.max_len = int(meta["max_len"])
         self.pad_id = int(json.loads((path / "onnx.json").read_text(encoding="utf-8"))["pad_id"])
@@ -330,13 +368,30 @@ class BertOnnxPredictor(_OnnxModel):
     def predict_proba(self, texts) -> np.ndarray:
         ids = self.encode(texts)
         out = np.empty(len(ids))
-        for idx in _batches([len(x) for x in ids]):
+        # int8: one review per call. Dynamic quantization scales each activation tensor by its own
+        # range, over the whole batch and its padding, so a batched review's P would depend on its
+        # batch mates; alone, it is the same number the 试一试 page computes for it.
+        bs = 1 if self.precision == "int8" else BATCH_SIZE
+        for idx in _batches([len(x) for x in ids], bs):
             logits = self.session.run(None, {"input_ids": _padded(ids, idx, self.pad_id)})[0].astype(np.float64)
             out[idx] = 1.0 / (1.0 + np.exp(logits[:, 0] - logits[:, 1]))  # softmax(logits)[:, 1]
         return out
 
     def truncated(self, texts) -> list[bool]:
         return [bool(e.overflowing) for e in self.tokenizer.encode_batch(list(texts))]
+
+    def units(self, review: str) -> list[str]:
+        """The tokenizer's pieces of ``review``, special tokens included."""
+        return self.tokenizer.encode(review).tokens
+
+    def coverage(self, review: str) -> tuple[int, int]:
+        """(pieces of ``review`` other than the unknown piece, all its pieces), specials left out."""
+        e = self.tokenizer.encode(review)
+        unk = self.tokenizer.token_to_id("<unk>")
+        if unk is None:
+            unk = self.tokenizer.token_to_id("[UNK]")
+        pieces = [i for i, sp in zip(e.ids, e.special_tokens_mask) if not sp]
+        return sum(i != unk for i in pieces), len(pieces)
 
     def no_words(self, texts) -> list[bool]:
         return [False] * len(texts)
@@ -345,17 +400,17 @@ class BertOnnxPredictor(_OnnxModel):
 LOADERS = {"tfidf": _tfidf, "lstm": LstmOnnxPredictor, "bert": BertOnnxPredictor}
 
 
-def _load(key: str, path: Path) -> Predictor:
-    """The ONNX predictor; for a model saved before book.export existed (no model.onnx), the torch
-    one (book.lstm / book.bert ``load_predictor``: slower, and it imports torch). ``torch_fallback``
-    on the result tells which."""
+def _load(key: str, path: Path, precision: str = "auto") -> Predictor:
+    """The ONNX predictor (the transformer's graph by ``precision``, see :func:`bert_precision`);
+    for a model saved before book.export existed (no model.onnx), the torch one (book.lstm /
+    book.bert ``load_predictor``: slower, and it imports torch). ``torch_fallback`` on the result tells which."""
     if key in ("lstm", "bert") and path.is_dir() and not (path / ONNX_FILE).is_file():
         import importlib
 
         model = importlib.import_module(f"book.{key}").load_predictor(path)
         model.torch_fallback = True
         return model
-    return LOADERS[key](path)
+    return LOADERS[key](path, precision) if key == "bert" else LOADERS[key](path)
 
 
 # ---------------------------------------------------------------- loading and predicting
@@ -380,8 +435,11 @@ def _check_texts(texts) -> list[str]:
     return texts
 
 
-def load_models(models=None, artifacts: Path | None = None) -> dict[str, Predictor]:
-    """Load predictors by key; default: every model whose artifacts exist."""
+def load_models(models=None, artifacts: Path | None = None, precision: str = "auto") -> dict[str, Predictor]:
+    """Load predictors by key; default: every model whose artifacts exist. ``precision``: the
+    transformer's graph (auto, int8 or fp32; see :func:`bert_precision`)."""
+    if precision not in PRECISIONS:
+        raise PredictError(f"unknown precision {precision!r}: choose from {', '.join(PRECISIONS)}")
     root = artifacts_dir(artifacts)
     have = available_models(root)
     if models is None:
@@ -399,29 +457,38 @@ def load_models(models=None, artifacts: Path | None = None) -> dict[str, Predict
     for key in order + order:  # first pass: load; second: wait for the sessions
         try:
             if key not in out:
-                out[key] = _load(key, root / MODELS[key])
+                out[key] = _load(key, root / MODELS[key], precision)
             elif isinstance(out[key], _OnnxModel):
                 out[key].wait()
+        except ModuleNotFoundError as e:  # this Python lacks a runtime package: the model is not at fault
+            raise PredictError(missing_package(e, f"the {key} model")) from None
         except Exception as e:  # a half-written or foreign artifact: say which, not a traceback
             raise PredictError(f"cannot load the trained {key} model from {root / MODELS[key]} ({first_line(e)}): "
                                f"{BUILD_HINT}") from None
     return {key: out[key] for key in models}
 
 
-def predict_rows(texts, models=None, artifacts: Path | None = None, loaded: dict | None = None) -> list[dict]:
-    """The rows of :func:`predict` as dicts (no pandas: the command line uses this)."""
+def predict_rows(texts, models=None, artifacts: Path | None = None, loaded: dict | None = None,
+                 progress=None) -> list[dict]:
+    """The rows of :func:`predict` as dicts (no pandas: the command line uses this). ``progress``:
+    called with the number of reviews done, after every PROGRESS_STEP reviews of each model."""
     texts = _check_texts(texts)
     loaded = loaded or load_models(models, artifacts)
     rows = []
+    step = PROGRESS_STEP if progress else len(texts)
     for key, model in loaded.items():
-        probs = np.asarray(model.predict_proba(texts), dtype=float)
-        cut = model.truncated(texts) if hasattr(model, "truncated") else [False] * len(texts)
-        empty = model.no_words(texts) if hasattr(model, "no_words") else [False] * len(texts)
-        for i, (t, p, c, e) in enumerate(zip(texts, probs, cut, empty)):
-            label = int(p >= 0.5)
-            rows.append({"review": i + 1, "text": t, "model": key, "label": label,
-                         "label_name": LABEL_NAMES[label], "prob": float(p), "truncated": bool(c),
-                         "no_words": bool(e)})
+        for lo in range(0, len(texts), step):
+            part = texts[lo:lo + step]
+            probs = np.asarray(model.predict_proba(part), dtype=float)
+            cut = model.truncated(part) if hasattr(model, "truncated") else [False] * len(part)
+            empty = model.no_words(part) if hasattr(model, "no_words") else [False] * len(part)
+            for i, (t, p, c, e) in enumerate(zip(part, probs, cut, empty), lo):
+                label = int(p >= 0.5)
+                rows.append({"review": i + 1, "text": t, "model": key, "label": label,
+                             "label_name": LABEL_NAMES[label], "prob": float(p), "truncated": bool(c),
+                             "no_words": bool(e)})
+            if progress:
+                progress(len(part))
     return rows
 
 
@@ -455,11 +522,33 @@ def _read_text(path: Path) -> str:
         raise PredictError(f"{path}: not UTF-8 text (invalid byte at offset {e.start})") from None
 
 
+def _csv_records(path: Path, text: str):
+    """(the line it starts on, its fields) for each record of a CSV text, the header first; blank
+    lines are skipped. A record that does not parse cleanly (csv's strict mode: a quote never
+    closed, a character after a closing quote) is an error naming the line it starts on, before
+    anything is predicted."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    start = 1
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            why = "a double quote opened in it is never closed" if "end of data" in str(e) else e
+            raise PredictError(f"{path}: line {start}: not valid CSV ({why})") from None
+        if fields:
+            yield start, fields
+        start = reader.line_num + 1
+
+
 def read_file(path: str | Path, labels: bool = False) -> tuple[list[str], list[int] | None, list[int]]:
     """Reviews (and, with ``labels``, their 0/1 labels) from a file.
 
     .csv: the ``comment`` or else the ``review`` column; labels from ``sentiment`` or else
-    ``label`` (each 0 or 1; anything else is an error naming the line). Anything else: one
+    ``label`` (each 0 or 1; anything else is an error naming the line); a CSV that does not parse
+    cleanly (an unclosed quote, a row with more or fewer fields than the header, only a header)
+    is an error naming the line. Anything else: one
     review a line (no labels possible). Empty or whitespace-only reviews are skipped: returns
     (reviews, labels or None, the skipped line numbers). A file with no review is an error."""
     path = Path(path)
@@ -470,31 +559,36 @@ def read_file(path: str | Path, labels: bool = False) -> tuple[list[str], list[i
     ys: list[int] | None = [] if labels else None
     reviews, skipped = [], []
     if is_csv:
-        try:
-            reader = csv.DictReader(io.StringIO(text))
-            cols = reader.fieldnames or []
-            col = next((c for c in TEXT_COLUMNS if c in cols), None)
-            if col is None:
-                raise PredictError(f"{path}: a CSV needs a {' or '.join(repr(c) for c in TEXT_COLUMNS)} column "
-                                   f"(found: {', '.join(cols) or 'none'})")
-            ycol = next((c for c in LABEL_COLUMNS if c in cols), None)
-            if labels and ycol is None:
-                raise PredictError(f"{path}: --labels needs a {' or '.join(repr(c) for c in LABEL_COLUMNS)} column "
-                                   f"(found: {', '.join(cols)})")
-            for row in reader:
-                line = reader.line_num
-                review = row.get(col) or ""
-                if not review.strip():
-                    skipped.append(line)
-                    continue
-                if labels:
-                    y = (row.get(ycol) or "").strip()
-                    if y not in ("0", "1"):
-                        raise PredictError(f"{path}: line {line}: {ycol} is {y!r}, not 0 or 1")
-                    ys.append(int(y))
-                reviews.append(review)
-        except csv.Error as e:
-            raise PredictError(f"{path}: not a valid CSV file ({e})") from None
+        records = _csv_records(path, text)
+        header_line, cols = next(records, (1, []))
+        col = next((c for c in TEXT_COLUMNS if c in cols), None)
+        if col is None:
+            raise PredictError(f"{path}: a CSV needs a {' or '.join(repr(c) for c in TEXT_COLUMNS)} column "
+                               f"(found: {', '.join(cols) or 'none'})")
+        ycol = next((c for c in LABEL_COLUMNS if c in cols), None)
+        if labels and ycol is None:
+            raise PredictError(f"{path}: --labels needs a {' or '.join(repr(c) for c in LABEL_COLUMNS)} column "
+                               f"(found: {', '.join(cols)})")
+        rows = 0
+        for line, fields in records:
+            rows += 1
+            if len(fields) != len(cols):
+                hint = " (a review holding a comma must be in double quotes)" if len(fields) > len(cols) else ""
+                raise PredictError(f"{path}: line {line}: {len(fields)} field{'s' * (len(fields) != 1)} where the "
+                                   f"header (line {header_line}) has {len(cols)}{hint}")
+            row = dict(zip(cols, fields))
+            review = row[col]
+            if not review.strip():
+                skipped.append(line)
+                continue
+            if labels:
+                y = row[ycol].strip()
+                if y not in ("0", "1"):
+                    raise PredictError(f"{path}: line {line}: {ycol} is {y!r}, not 0 or 1")
+                ys.append(int(y))
+            reviews.append(review)
+        if not rows:
+            raise PredictError(f"{path}: only a header (line {header_line}), no review below it")
     else:
         for line, review in enumerate(text.splitlines(), 1):
             (reviews.append(review) if review.strip() else skipped.append(line))

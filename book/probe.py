@@ -159,3 +159,32 @@ def prefix_probabilities(predictor: LSTMPredictor, text: str) -> pd.DataFrame:
     probs = predictor.predict_tokens([words[:i] for i in range(1, len(words) + 1)])
     return pd.DataFrame({"position": range(1, len(words) + 1), "word": words,
                          "in_vocab": [w in predictor.vocab for w in words], "prob": probs})
+
+
+def _stable_hash(s: str) -> int:
+    """A hash that is the same in every process (Python's own ``hash`` of a str is salted per
+    process), so that gensim's seeded initial vectors, and the trained vectors, repeat."""
+    import hashlib
+
+    return int.from_bytes(hashlib.sha256(s.encode("utf-8")).digest()[:4], "little")
+
+
+def word2vec(docs, dim: int = 100, window: int = 5, min_count: int = 2, epochs: int = 20, sg: int = 1,
+             seed: int = 0):
+    """gensim's Word2Vec (skip-gram by default, ``sg=0`` for CBOW) trained on ``docs`` (lists of
+    words), with one worker and a process-independent hash so the same seed gives the same
+    vectors. Returns the vectors (gensim ``KeyedVectors``: ``kv[word]``, ``kv.index_to_key``)."""
+    from gensim.models import Word2Vec
+
+    return Word2Vec(list(docs), vector_size=dim, window=window, min_count=min_count, sg=sg, epochs=epochs,
+                    seed=seed, workers=1, hashfxn=_stable_hash).wv
+
+
+def nearest_in(vectors: np.ndarray, words: Sequence[str], query: str, k: int = 5) -> list[str]:
+    """The ``k`` rows of ``vectors`` (one per word of ``words``) closest (cosine) to ``query``'s row."""
+    words = list(words)
+    v = np.asarray(vectors, dtype=np.float64)
+    v = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+    q = v[words.index(query)]
+    order = [i for i in np.argsort(-(v @ q), kind="stable") if words[i] != query]
+    return [words[i] for i in order[:k]]

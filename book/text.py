@@ -54,8 +54,9 @@ def _cut(chunk: str) -> tuple[str, ...]:
 def tokenize(text: str) -> list[str]:
     """jieba words of the Chinese parts of ``text``.
 
-    Non-Chinese runs (punctuation, digits, Latin, emoji) split the text into chunks that
-    are segmented separately, so no word ever spans a sentence boundary.
+    Non-Chinese runs (punctuation, digits, Latin, emoji) split the text into
+    chunks that are segmented separately, so no word ever spans a sentence
+    boundary.
     jieba's segmentation is deterministic for a fixed dictionary.
     """
     words: list[str] = []
@@ -91,14 +92,18 @@ def word_counts(docs: Iterable[list[str]], stopwords: Iterable[str] = ()) -> Cou
     return c
 
 
-def log_ratio(pos: Counter, neg: Counter, min_count: int = 5, alpha: float = 1.0) -> pd.DataFrame:
-    """Smoothed log-ratio of each word's rate in positive vs negative reviews.
+def log_ratio(pos: Counter, neg: Counter, min_count: int = 5,
+              alpha: float = 1.0) -> pd.DataFrame:
+    """Smoothed log-ratio of each word's rate in positive vs negative
+    reviews:
 
-    log_ratio(w) = log((pos[w] + a) / (P + a V)) - log((neg[w] + a) / (N + a V))
-    with P, N the total word counts of each class and V the vocabulary size (additive
-    smoothing, so a word seen in one class only gets a finite score). Words seen fewer
-    than ``min_count`` times in all are dropped. Positive scores lean positive.
-    Returns columns word, pos, neg, total, log_ratio, sorted by log_ratio descending.
+        log((pos[w] + a) / (P + a V)) - log((neg[w] + a) / (N + a V))
+
+    with P, N the total word counts of each class and V the vocabulary size
+    (additive smoothing, so a word seen in one class only gets a finite
+    score). Words seen fewer than ``min_count`` times in all are dropped.
+    Positive scores lean positive. Returns columns word, pos, neg, total,
+    log_ratio, sorted by log_ratio descending.
     """
     vocab = set(pos) | set(neg)
     v = len(vocab)
@@ -108,12 +113,19 @@ def log_ratio(pos: Counter, neg: Counter, min_count: int = 5, alpha: float = 1.0
         p, n = pos.get(w, 0), neg.get(w, 0)
         if p + n < min_count:
             continue
-        lr = math.log((p + alpha) / (p_total + alpha * v)) - math.log((n + alpha) / (n_total + alpha * v))
+        lr = (math.log((p + alpha) / (p_total + alpha * v))
+              - math.log((n + alpha) / (n_total + alpha * v)))
         rows.append((w, p, n, p + n, lr))
+    df = _frame(rows, ["word", "pos", "neg", "total", "log_ratio"])
+    return df.sort_values(["log_ratio", "word"], ascending=[False, True],
+                          ignore_index=True)
+
+
+def _frame(rows, columns: list[str]) -> pd.DataFrame:
+    """A DataFrame (pandas imported here: the predictor, which uses this module, never loads it)."""
     import pandas as pd
 
-    df = pd.DataFrame(rows, columns=["word", "pos", "neg", "total", "log_ratio"])
-    return df.sort_values(["log_ratio", "word"], ascending=[False, True], ignore_index=True)
+    return pd.DataFrame(rows, columns=columns)
 
 
 def cross_boundary_words(text: str) -> list[str]:
@@ -137,6 +149,17 @@ def top_words(counts: Counter, k: int = 20) -> pd.DataFrame:
     import pandas as pd
 
     return pd.DataFrame(items, columns=["word", "count"])
+
+
+def bag_of_words(texts) -> pd.DataFrame:
+    """The bag-of-words vectors of a few texts: one row per text (in order), one column per
+    word of :func:`tokenize` (in order of first appearance over all texts), the counts. Word
+    order inside a text is lost; so is any relation between two words."""
+    docs = [tokenize(t) for t in texts]
+    vocab = list(dict.fromkeys(w for d in docs for w in d))
+    import pandas as pd
+
+    return pd.DataFrame([[d.count(w) for w in vocab] for d in docs], index=list(texts), columns=vocab)
 
 
 # ---------------------------------------------------------------- a bigram language model
@@ -238,19 +261,26 @@ def scramble_comparison(lm: BigramLM, docs: Iterable[list[str]], seed: int = 0) 
 
 # Traits that make a review hard, for the error analysis of chapter 4.
 NEGATION_PREFIXES = ("不", "没", "无", "未", "别")
+# words that start like a negation but are one lexical item that negates nothing: 不错 "good",
+# 不少 "many", 不过 "but", 无论 "whatever", 未来 "future", 别人 "others" ...
+LEXICALISED = frozenset("不错 不少 不过 不仅 不但 不管 不论 无论 不断 不久 未来 别人 别的 无比 没想到".split())
 CONTRAST_WORDS = frozenset("但 但是 可是 不过 却 然而 只是 就是 虽然 虽说 而是".split())
+# where a review is cut into two clauses (book.generalization.split_contrast): the words that open
+# the second clause, longest first at one position (not 虽然, which opens the first)
+CONTRAST_SPLIT_WORDS = ("但是", "可是", "不过", "然而", "只是", "就是", "但")
 LENGTH_BINS = (0, 30, 100, float("inf"))
 LENGTH_LABELS = ("短（<30 字）", "中（30–100 字）", "长（>100 字）")
 
 
 def review_traits(texts: Iterable[str]) -> pd.DataFrame:
-    """Per review: has a negation word (a jieba word starting with 不/没/无/未/别, so 不错 and
-    没有 count), has a contrast word (但是, 不过, 却...), and its length class in characters."""
+    """Per review: has a negation word (a jieba word starting with 不/没/无/未/别, such as 不好,
+    没有, 不怎么, but not the lexicalised words in LEXICALISED: 不错, 不少 …), has a contrast
+    word (但是, 不过, 却...), and its length class in characters."""
     rows = []
     for t in texts:
         words = tokenize(t)
         rows.append({
-            "negation": any(w.startswith(NEGATION_PREFIXES) for w in words),
+            "negation": any(w.startswith(NEGATION_PREFIXES) and w not in LEXICALISED for w in words),
             "contrast": any(w in CONTRAST_WORDS for w in words),
             "chars": len(t),
         })

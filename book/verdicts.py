@@ -6,6 +6,8 @@ Every function returns Chinese prose for the page (one or two sentences, no trai
 """
 from __future__ import annotations
 
+import math
+
 ALPHA = 0.05
 
 
@@ -34,11 +36,11 @@ def mcnemar_difference(p: float, alpha: float = ALPHA) -> str:
     return f"p 值不小于 {alpha}，不足以说明两者的错误率有差别。"
 
 
-def chance_and_reported(lo: float, hi: float, reported: float, chance: float = 0.5) -> str:
+def chance_and_reported(lo: float, hi: float, reported: float, chance: float = 0.5, source: str = "原报告") -> str:
     """Where a model's test-accuracy CI [lo, hi] lies relative to a figure the original report
-    gave (``reported``, quoted) and to guessing (``chance``)."""
-    rep = (f"原报告的 {reported:.2f} 落在这个区间之内，与本书的结果一致" if lo <= reported <= hi
-           else f"原报告的 {reported:.2f} 落在这个区间之外")
+    gave (``reported``, quoted; ``source`` says where, e.g. '原报告正文') and to guessing (``chance``)."""
+    rep = (f"{source}的 {reported:.2f} 落在这个区间之内，与本书的结果一致" if lo <= reported <= hi
+           else f"{source}的 {reported:.2f} 落在这个区间之外")
     if lo > chance:
         return f"{rep}；区间下限比瞎猜的 {chance} 高 {_f3(lo - chance)}。"
     return f"{rep}；区间包含瞎猜的 {chance}，测试集分不出它与瞎猜。"
@@ -125,33 +127,59 @@ def laplace(valid_ppl: dict) -> str:
 # ---------------------------------------------------------------- chapters 4 and 5: comparisons
 
 
-def pair(a: str, acc_a: float, b: str, acc_b: float, p_holm: float, n: int) -> str:
-    """One paired comparison on ``n`` test reviews, after Holm's correction."""
+def _gap(name: str) -> str:
+    """The space between a name and a number after it, none after a full-width bracket ("LSTM（种子 1）0.49")."""
+    return "" if name[-1:] in "）」" else " "
+
+
+def than(a: str, b: str, diff: float, digits: int = 3) -> str:
+    """'A比B高 0.015' / 'A比B低 0.015' / 'A与B持平' for ``diff`` = A − B, rounded to ``digits``
+    places (never a signed difference in prose)."""
+    d = round(diff, digits)
+    if d == 0:
+        return f"{a}与{b}持平"
+    return f"{a}比{b}{'高' if d > 0 else '低'} {abs(d):.{digits}f}"
+
+
+def pair(a: str, acc_a: float, b: str, acc_b: float, p_holm: float, n: int, caveat: bool = True) -> str:
+    """One paired comparison on ``n`` test reviews, after Holm's correction. ``caveat=False``
+    leaves out the note that no evidence of a difference is no evidence of equality (for a
+    second such comparison in the same paragraph)."""
     diff = acc_a - acc_b
     if p_holm < ALPHA:
         hi, lo = (a, b) if diff > 0 else (b, a)
         return (f"{hi}比{lo}高 {abs(diff):.3f}，Holm 校正后 {p_is(p_holm)}：在这 {n} 条测试评论上，"
                 "这个差异站得住")
-    return (f"{a}与{b}相差 {diff:+.3f}，Holm 校正后 {p_is(p_holm)}：在这 {n} 条测试评论上分不出高下"
-            "（没有证据表明两者不同，但这不等于两者一样好）")
+    return (f"{than(a, b, diff)}，Holm 校正后 {p_is(p_holm)}：在这 {n} 条测试评论上分不出高下"
+            + ("（没有证据表明两者不同，但这不等于两者一样好）" if caveat else ""))
 
 
-def seeds_vs(a: str, b: str, diffs, p_holm) -> str:
-    """A model family ``a`` trained with several seeds against one model ``b``: how many seeds
-    differ significantly after Holm's correction, and in which direction on average.
-    ``diffs``: accuracy of each seed of ``a`` minus that of ``b``."""
+def seeds_vs(a: str, b: str, diffs, p_holm, b_seeds: int = 1) -> str:
+    """A model family ``a`` trained with several seeds against ``b``: one model, or a family of
+    ``b_seeds`` seeds (then ``diffs`` and ``p_holm`` hold every pair of seeds): how many differ
+    significantly after Holm's correction, and in which direction on average.
+    ``diffs``: accuracy of each seed (pair) of ``a`` minus that of ``b``."""
     diffs, p_holm = list(diffs), list(p_holm)
-    if len(diffs) != len(p_holm) or not diffs:
-        raise ValueError("seeds_vs needs one accuracy difference and one p-value per seed")
+    if len(diffs) != len(p_holm) or not diffs or len(diffs) % b_seeds:
+        raise ValueError("seeds_vs needs one accuracy difference and one p-value per seed (pair)")
     k = sum(p < ALPHA for p in p_holm)
+    if len(diffs) == 1:
+        head = f"{a}（只有 1 个种子）与{b}相差 {diffs[0]:+.3f}，Holm 校正后 {p_is(p_holm[0])}"
+        if not k:
+            return head + "：两者在这个测试集上分不出高下"
+        return (head + f"：{a}的这一个种子{'更好' if diffs[0] > 0 else '更差'}；"
+                "只有一次训练，不能据此说整个模型族")
     mean = sum(diffs) / len(diffs)
-    head = f"{a}的 {len(diffs)} 个种子与{b}相比，准确率之差从 {min(diffs):+.3f} 到 {max(diffs):+.3f}（平均 {mean:+.3f}）"
+    unit = "种子" if b_seeds == 1 else "对种子"
+    who = (f"{a}的 {len(diffs)} 个种子与{b}相比" if b_seeds == 1 else
+           f"{a}的 {len(diffs) // b_seeds} 个种子与{b}的 {b_seeds} 个种子两两相比（{len(diffs)} 对）")
+    head = f"{who}，准确率之差从 {min(diffs):+.3f} 到 {max(diffs):+.3f}（平均 {mean:+.3f}）"
     if k == 0:
-        return head + "，Holm 校正后没有一个种子的差异显著：两者在这个测试集上分不出高下"
+        return head + f"，Holm 校正后没有一{'个' if b_seeds == 1 else '对'}{'种子' if b_seeds == 1 else ''}的差异显著：两者在这个测试集上分不出高下"
     if k == len(diffs) and all(d > 0 for d in diffs) or k == len(diffs) and all(d < 0 for d in diffs):
         side = "更好" if mean > 0 else "更差"
-        return head + f"，每个种子的差异在 Holm 校正后都显著：{a}确实{side}"
-    return (head + f"，其中 {k} 个种子的差异在 Holm 校正后显著、其余不显著：结论取决于随机种子，"
+        return head + f"，每{'个' if b_seeds == 1 else '一对'}{'种子' if b_seeds == 1 else ''}的差异在 Holm 校正后都显著：{a}确实{side}"
+    return (head + f"，其中 {k} {'个' if b_seeds == 1 else ''}{unit}的差异在 Holm 校正后显著、其余不显著：结论取决于随机种子，"
             "不能说一个模型族胜过另一个")
 
 
@@ -170,10 +198,15 @@ def contrast_errors(rates: dict, n_contrast: int) -> str:
             "差别落在抽样波动之内也不奇怪，只能当作线索")
 
 
-def mixed_sentence(probs: dict, first: str, second: str) -> str:
+NEAR_HALF = 0.05     # a probability this close to 0.5 is "almost no lean", whatever side of the threshold
+
+
+def mixed_sentence(probs: dict, first: str, second: str, units: dict | None = None) -> str:
     """How each saved model read the mixed review and its halves. ``probs[label]`` =
     (P(positive) of the whole, of the first half, of the second half). The whole and the second
-    half are negative to a human reader; the first half (「不差」 = not bad) is mildly positive."""
+    half are negative to a human reader; the first half (「不差」 = not bad) is mildly positive.
+    ``units[label]``: what that model read in the first half (its jieba words, pieces or
+    n-grams), so the explanation of a misread 「不差」 fits what the model actually received."""
     whole_neg = [m for m, (w, _, _) in probs.items() if w < 0.5]
     whole_pos = [m for m in probs if m not in whole_neg]
     first_ok = [m for m, (_, f, _) in probs.items() if f >= 0.5]
@@ -186,10 +219,22 @@ def mixed_sentence(probs: dict, first: str, second: str) -> str:
         out.append("整句被每个模型判为正面，与人的读法相反")
     else:
         out.append(f"整句被{'、'.join(whole_neg)}判为负面（与人的读法一致），被{'、'.join(whole_pos)}判为正面")
-    if first_bad:
-        ps = "，".join(f"{m} {probs[m][1]:.2f}" for m in first_bad)
-        out.append(f"前半句「{first}」是轻微的肯定，{'、'.join(first_bad)}却把它判为负面（P(正面)：{ps}）："
-                   "「差」在训练评论里几乎总是负面信号，看不懂「不」对它的否定，就会把「不差」读反")
+    close = [m for m in first_bad if abs(probs[m][1] - 0.5) < NEAR_HALF]
+    clear = [m for m in first_bad if m not in close]
+    if close:
+        ps = "，".join(f"{m}{_gap(m)}{probs[m][1]:.2f}" for m in close)
+        out.append(f"前半句「{first}」是轻微的肯定，{'、'.join(close)}给它的 P(正面) 离 0.5 不到 {NEAR_HALF}（{ps}）："
+                   "按 0.5 的门槛算是负面，实际上几乎没有倾向")
+    if clear:
+        ps = "，".join(f"{m}{_gap(m)}{probs[m][1]:.2f}" for m in clear)
+        whole_word = [m for m in clear if units and "不差" in units.get(m, ())]
+        split = [m for m in clear if m not in whole_word]
+        why = []
+        if whole_word:
+            why.append(f"{'、'.join(whole_word)}读入的单位里有「不差」这个整体，它的分量是从训练评论里学来的，错不在看不懂「不」")
+        if split:
+            why.append(f"{'、'.join(split)}读到的是分开的「不」和「差」，而「差」在训练评论里几乎总是负面信号")
+        out.append(f"前半句「{first}」是轻微的肯定，{'、'.join(clear)}却把它判为负面（P(正面)：{ps}）：" + "；".join(why))
     else:
         out.append(f"前半句「{first}」被每个模型读成了正面，「不差」没有被读反")
     if len(second_ok) == len(probs):
@@ -203,8 +248,6 @@ def mixed_sentence(probs: dict, first: str, second: str) -> str:
 # ---------------------------------------------------------------- chapters 3.2 (LSTM) and 3.3 (transformer)
 
 IG_MAX_GAP = 0.05     # integrated gradients: an integration error up to 5 % of the logit change counts as accurate
-LR_FACTOR = 3.0       # lr_find: a rate within 3× of the valley suggestion is "of the same order"
-LR_MIN_DROP = 0.10    # lr_find: a smoothed loss that never falls 10 % below its start shows no valley
 
 
 def _quoted(words) -> str:
@@ -302,7 +345,9 @@ def prefix_reading(first_prob: float, after_first: float, final: float, n_negati
     out = f"读完前半句时 P(正面) 为 {after_first:.3f}，读完整句为 {final:.3f}，"
     out += "最终判为负面，与人的读法一致。" if final < 0.5 else "最终判为正面，与人的读法不一致。"
     half = "后半句" if abs(final - after_first) > abs(after_first - first_prob) else "前半句"
-    out += (f"前半句让概率从第一个词时的 {first_prob:.3f} 变到 {after_first:.3f}，后半句又变了 {final - after_first:+.3f}："
+    d = round(final - after_first, 3)
+    second = "没有再改变它" if d == 0 else f"又把它{'提高' if d > 0 else '降低'}了 {abs(d):.3f}"
+    out += (f"前半句让概率从第一个词时的 {first_prob:.3f} 变到 {after_first:.3f}，后半句{second}："
             f"模型的判断主要在{half}形成。")
     if 0 < n_negative < n_seeds:
         out += (f"不过别把一个模型的一条曲线读得太重：{n_seeds} 个种子中有 {n_negative} 个把整句判为负面，"
@@ -314,22 +359,18 @@ def prefix_reading(first_prob: float, after_first: float, final: float, n_negati
     return out
 
 
-def lr_find_reading(chosen: float, suggested: float, losses, factor: float = LR_FACTOR,
-                    min_drop: float = LR_MIN_DROP) -> str:
-    """The learning rate used (``chosen``) against lr_find's valley suggestion, read only when
-    the finder's (smoothed) ``losses`` fell at least ``min_drop`` below their start."""
-    losses = [float(x) for x in losses]
-    if not losses or chosen <= 0 or suggested <= 0:
-        raise ValueError("lr_find_reading needs positive learning rates and the finder's losses")
-    drop = (losses[0] - min(losses)) / abs(losses[0])
-    if drop < min_drop:
-        return (f"这次 lr_find 的损失最多只比起点低 {max(drop, 0):.0%}（不到 {min_drop:.0%}），曲线几乎是平的，"
-                "谷底建议值说明不了什么；学习率是按验证集选的，这里不拿它与建议值比较。")
-    ratio = chosen / suggested
-    if 1 / factor <= ratio <= factor:
-        return f"所用的学习率是谷底建议值的 {ratio:.2g} 倍，相差不到 {factor:g} 倍，两者在同一个量级。"
-    return (f"所用的学习率是谷底建议值的 {ratio:.2g} 倍，相差超过 {factor:g} 倍；学习率是按验证集选的，"
-            "lr_find 只跑了几十个 batch，这里只把它当作量级上的参考。")
+def probe_reading(probe_acc: float, tuned_acc: float, n_test: int) -> str:
+    """The best frozen layer's linear probe (``probe_acc``, one deterministic fit) against the
+    fine-tuned model's test accuracy (``tuned_acc``, the mean over its seeds), judged against the
+    rough noise of two accuracies on the same ``n_test`` reviews, ±1.96·sqrt(2·p(1−p)/n)."""
+    p = (probe_acc + tuned_acc) / 2
+    noise = 1.96 * math.sqrt(2 * p * (1 - p) / n_test)
+    diff = tuned_acc - probe_acc
+    if abs(diff) <= noise:
+        return (f"{than('微调整个网络（各种子平均）', '冻结特征加逻辑回归', diff)}，在 {n_test} 条测试评论的噪声"
+                f"（约 ±{noise:.3f}）之内：在这份数据上分不出两种用法的高下。")
+    better, worse = ("微调整个网络（各种子平均）", "冻结特征加逻辑回归") if diff > 0 else ("冻结特征加逻辑回归", "微调整个网络（各种子平均）")
+    return (f"{better}比{worse}高 {abs(diff):.3f}，超过 {n_test} 条测试评论的噪声（约 ±{noise:.3f}）。")
 
 
 def ig_accuracy(gap: float, delta: float, steps: int, max_gap: float = IG_MAX_GAP) -> str:
@@ -407,36 +448,64 @@ def skew(mean: float, median: float, unit: str = "个字符") -> str:
     return f"均值为 {mean:.1f} {unit}，不高于中位数，分布并不右偏。"
 
 
-def transfer_thesis(encoder: str, rows: dict) -> str:
-    """The original report's thesis (transfer learning generalizes better), judged on the
-    cross-domain test sets. ``rows``: domain display name → list of (other model's display name,
-    the encoder's accuracy, the other's accuracy, Holm-corrected McNemar p)."""
-    parts, wins, losses, total = [], 0, 0, 0
-    for domain, comparisons in rows.items():
-        segs = []
-        for other, a, b, p in comparisons:
-            total += 1
-            if p < ALPHA and a > b:
-                wins += 1
-                segs.append(f"显著高于{other}（{a:.3f} 对 {b:.3f}，校正后 {p_is(p)}）")
-            elif p < ALPHA:
-                losses += 1
-                segs.append(f"显著低于{other}（{a:.3f} 对 {b:.3f}，校正后 {p_is(p)}）")
-            else:
-                segs.append(f"与{other}分不出高下（{a:.3f} 对 {b:.3f}，校正后 {p_is(p)}）")
-        parts.append(f"在{domain}上，{encoder}" + "，".join(segs))
-    if total == 0:
-        raise ValueError("transfer_thesis needs at least one comparison")
-    if wins == total:
-        verdict = "原报告「迁移学习泛化得更好」的论点在新领域上得到了支持：每一个比较都显著占优"
-    elif wins and not losses:
-        verdict = (f"原报告「迁移学习泛化得更好」的论点得到了部分支持：{total} 个比较中 {wins} 个显著占优，"
-                   "其余分不出高下")
-    elif losses and not wins:
-        verdict = f"原报告「迁移学习泛化得更好」的论点没有得到支持：{total} 个比较中有 {losses} 个显著落后，没有一个显著占优"
-    elif wins and losses:
-        verdict = (f"原报告「迁移学习泛化得更好」的论点只在一部分比较上成立：{wins} 个显著占优，{losses} 个显著落后，"
-                   "结论取决于领域和对手")
+# ---------------------------------------------------------------- chapter 6: the ledger of the original's claims
+
+SUPPORTED, REFUTED, UNDECIDED = "supported", "refuted", "undecided"
+CLAIM_NAMES = {SUPPORTED: "得到支持", REFUTED: "被推翻", UNDECIDED: "在这份数据上分不出"}
+
+
+def claim_verdict(estimate: float, direction: int, ci=None, p: float | None = None, null: float = 0.0,
+                  alpha: float = ALPHA) -> str:
+    """The verdict on a claim about the sign of a quantity (``estimate``, e.g. a difference in
+    accuracy) against ``null``: ``direction`` +1 (the claim says it is above ``null``), -1 (below)
+    or 0 (the claim says there is no difference). The evidence is either a confidence interval
+    ``ci`` = (low, high) or a p-value ``p`` (two-sided, judged at ``alpha``), never both.
+
+    Returns SUPPORTED, REFUTED or UNDECIDED: a ``direction`` 0 claim can be refuted (a clear
+    difference) but never supported — a test that finds nothing does not show that nothing is there."""
+    if direction not in (-1, 0, 1):
+        raise ValueError(f"direction must be -1, 0 or +1, got {direction!r}")
+    if (ci is None) == (p is None):
+        raise ValueError("claim_verdict needs either a confidence interval or a p-value, not both")
+    if ci is not None:
+        lo, hi = (float(x) for x in ci)
+        if lo > hi:
+            raise ValueError(f"the interval's low end {lo} is above its high end {hi}")
+        side = 1 if lo > null else -1 if hi < null else 0
     else:
-        verdict = "原报告「迁移学习泛化得更好」的论点没有得到支持：没有一个比较在 Holm 校正后显著"
-    return "；".join(parts) + "。" + verdict + "。"
+        if not 0 <= p <= 1:
+            raise ValueError(f"a p-value lies in [0, 1], got {p}")
+        side = (1 if estimate > null else -1 if estimate < null else 0) if p < alpha else 0
+    if side == 0:
+        return UNDECIDED
+    if direction == 0:
+        return REFUTED
+    return SUPPORTED if side == direction else REFUTED
+
+
+def claim_size(ci, claimed: float, null: float = 0.0) -> str:
+    """The verdict on a claim about a size ("提高近10%": ``claimed`` = 0.10) from a confidence
+    interval of the quantity: REFUTED when the interval leaves out ``claimed``; SUPPORTED when
+    it holds ``claimed`` and leaves out ``null`` (no change); UNDECIDED when it holds both."""
+    lo, hi = (float(x) for x in ci)
+    if lo > hi:
+        raise ValueError(f"the interval's low end {lo} is above its high end {hi}")
+    if not lo <= claimed <= hi:
+        return REFUTED
+    return UNDECIDED if lo <= null <= hi else SUPPORTED
+
+
+def combine_claims(verdicts) -> str:
+    """One verdict from several tests of the same claim (e.g. one per LSTM seed or per domain):
+    SUPPORTED or REFUTED only when every test says so, UNDECIDED otherwise."""
+    verdicts = list(verdicts)
+    if not verdicts or any(v not in CLAIM_NAMES for v in verdicts):
+        raise ValueError(f"combine_claims needs one or more of {', '.join(CLAIM_NAMES)}, got {verdicts!r}")
+    return verdicts[0] if len(set(verdicts)) == 1 else UNDECIDED
+
+
+def claim_name(verdict: str) -> str:
+    """The Chinese word for a verdict: 得到支持 / 被推翻 / 在这份数据上分不出."""
+    if verdict not in CLAIM_NAMES:
+        raise ValueError(f"unknown verdict {verdict!r}: choose from {', '.join(CLAIM_NAMES)}")
+    return CLAIM_NAMES[verdict]

@@ -178,3 +178,8 @@ def test_results_table_and_text_helpers(train):
     assert B.format_params({"alpha": 0.123456, "ngram_range": [1, 3], "max_features": None}) == \
         "alpha = 0.123, ngram_range = (1, 3), max_features = 不限"
     assert set(B.search_space_table()["模型"]) >= set(B.GRIDS)
+
+
+def test_format_params_writes_booleans_as_the_tables_do():
+    assert B.format_params({"sublinear_tf": False, "C": 1.0}) == "sublinear_tf = 否, C = 1"
+    assert B.KERNEL_NAMES["linear"] == "线性"

@@ -267,3 +267,60 @@ def test_evaluate_on_test_records_device_and_precision(trained, tmp_path, monkey
     import json
     saved = json.loads((tmp_path / "metrics.json").read_text(encoding="utf-8"))["models"]["bert_tiny"]
     assert saved["precision"] == learn.model.precision
+
+
+# ---------------------------------------------------------------- seeds, the kept epoch, adaptive IG
+
+
+def test_training_keeps_the_best_validation_epoch(trained):
+    learn, hist = trained
+    best = int(hist["valid_accuracy"].to_numpy().argmax()) + 1      # the earliest best, 1-based
+    assert learn.best_epoch == best
+    # the weights in the model are that epoch's: its validation accuracy is the kept one
+    valid = learn.dls.valid.dataset
+    texts = [learn.source.tokenizer.decode(x[0][1:-1]).replace(" ", "") for x in valid]
+    prob = bert.predict_proba(learn.model, learn.source.tokenizer, texts)
+    labels = np.array([int(x[1]) for x in valid])
+    assert np.isclose(((prob >= 0.5) == labels).mean(), hist["valid_accuracy"].iloc[best - 1])
+
+
+def test_seeds_one_on_a_cpu_three_on_a_gpu_or_as_asked(monkeypatch):
+    monkeypatch.delenv("BOOK_BERT_SEEDS", raising=False)
+    assert bert.seeds("cpu") == (0,)
+    assert bert.seeds(torch.device("cuda")) == (0, 1, 2)
+    monkeypatch.setenv("BOOK_BERT_SEEDS", "2")
+    assert bert.seeds("cpu") == (0, 1)
+    monkeypatch.setenv("BOOK_BERT_SEEDS", "two")
+    with pytest.raises(ValueError, match="BOOK_BERT_SEEDS"):
+        bert.seeds("cpu")
+
+
+def test_fit_seed_scores_saves_and_publishes(source, tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    monkeypatch.setenv("BOOK_ARTIFACTS", str(tmp_path))
+    monkeypatch.setenv("BOOK_QUIET", "1")
+    monkeypatch.setattr(bert, "EPOCHS", 2)
+    data = frame(TEXTS_POS + TEXTS_NEG, [1] * 8 + [0] * 8)
+    dls = bert.dataloaders(source.tokenizer, data, data, bs=4)
+    run = bert.fit_seed(source, dls, SimpleNamespace(test=data), seed=3)
+    assert run.seed == 3 and run.best_epoch in (1, 2) and len(run.history) == 2
+    assert run.path == tmp_path / "bert_runs" / "bert_seed3" and (run.path / bert.META_FILE).is_file()
+    assert run.record["seed"] == 3 and run.record["best_epoch"] == run.best_epoch
+    import json
+    models = json.loads((tmp_path / "metrics.json").read_text(encoding="utf-8"))["models"]
+    assert models["bert_seed3"]["valid_accuracy"] == run.valid_accuracy
+    published = bert.publish(run)
+    assert published == tmp_path / "bert"
+    p = bert.load_predictor(published).predict_proba(list(data["comment"]))
+    assert np.allclose(p, run.record["test"]["prob"], atol=1e-5)
+
+
+def test_integrated_gradients_within_doubles_steps_until_the_gap_is_small(trained):
+    learn, _ = trained
+    df = bert.integrated_gradients_within(learn.model, learn.source.tokenizer, "环境不错，菜难吃", tol=1e-3, steps=2)
+    assert df.attrs["steps"] > 2 and df.attrs["steps"] & (df.attrs["steps"] - 1) == 0     # a doubling of 2
+    assert df.attrs["completeness_gap"] <= 1e-3 * abs(df.attrs["margin_delta"]) or df.attrs["steps"] == 1024
+    capped = bert.integrated_gradients_within(learn.model, learn.source.tokenizer, "环境不错", tol=0.0, steps=4,
+                                              max_steps=16)
+    assert capped.attrs["steps"] == 16

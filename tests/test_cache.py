@@ -6,7 +6,9 @@ Works on a small copy of the project's layout in a temporary folder, never on th
 """
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -174,7 +176,8 @@ def test_pages_offer_their_executed_notebook_and_serve_mathjax_locally(tmp_path)
     (book / "_toc.yml").write_text("format: jb-book\nroot: page\n", encoding="utf-8")
     html_dir = book / "_build" / "html"
     published = html_dir / "_sources" / "page.ipynb"
-    printed = [[{"name": "stdout", "output_type": "stream", "text": "42\n"}]]
+    # the guard cell _ext/book_pages.py puts first (no outputs), then the page's one code cell
+    printed = [[], [{"name": "stdout", "output_type": "stream", "text": "42\n"}]]
 
     build_page(book, "Some prose.")
     assert code_outputs(published) == printed
@@ -190,3 +193,178 @@ def test_pages_offer_their_executed_notebook_and_serve_mathjax_locally(tmp_path)
     assert code_outputs(book / "_build" / "jupyter_execute" / "page.ipynb") == [[]], \
         "MyST-NB writes a cached page's notebook without outputs (if this changes, _ext/book_pages.py can go)"
     assert code_outputs(published) == printed
+
+
+# ---------------------------------------------------------------- which chapters re-execute
+
+CHAPTERS = sorted(p.stem for p in (ROOT / "chapters").glob("*.md"))
+
+
+def glued_run(run: str) -> dict:
+    """The output a chapter's first cell leaves in its notebook (what myst_nb.glue writes)."""
+    from IPython.core.formatters import format_display_data
+
+    from book.evaluate import RUN_GLUE
+
+    bundle, _ = format_display_data(run)
+    return nbformat.v4.new_output("display_data", data={f"application/papermill.record/{k}": v for k, v in bundle.items()},
+                                  metadata={"scrapbook": {"name": RUN_GLUE, "mime_prefix": "application/papermill.record/"}})
+
+
+@pytest.fixture
+def built_book(tmp_path):
+    """A copy of the chapters and the config, with every chapter in the execution cache (as if
+    executed by build-A, the page's first cell glueing the run id) and the record saying so."""
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    shutil.copytree(ROOT / "chapters", tmp_path / "chapters")
+    shutil.copy(ROOT / "_config.yml", tmp_path)
+    cache = get_cache(str(tmp_path / book_key.CACHE))
+    for c in CHAPTERS:
+        nb = book_key.chapter_notebook(tmp_path, c)
+        first = next(cell for cell in nb.cells if cell.cell_type == "code")
+        first.outputs = [glued_run("build-A")]
+        cache.cache_notebook_bundle(CacheBundleIn(nb, str(tmp_path / "chapters" / f"{c}.md")), check_validity=False)
+    (tmp_path / "artifacts").mkdir()
+    runs = {c: {"run_id": "build-A", "run_kind": "build", "seconds": 1.0} for c in CHAPTERS}
+    (tmp_path / "artifacts" / "metrics.json").write_text(json.dumps({"chapters": runs}), encoding="utf-8")
+    return tmp_path
+
+
+def test_reads_are_declared_for_every_chapter_and_point_backwards():
+    from book.evaluate import MODEL_WRITERS, READS, WRITERS
+
+    timed = sorted(c for c in CHAPTERS if f'ChapterTimer("{c}")' in (ROOT / "chapters" / f"{c}.md").read_text("utf-8"))
+    assert sorted(READS) == timed == CHAPTERS, "every chapter registers itself and declares what it reads"
+    toc = re.findall(r"file: chapters/(\w+)", (ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    assert list(READS) == toc, "READS lists the chapters in the book's order"
+    for c, reads in READS.items():   # the build executes pages in file-name order
+        assert all(r < c for r in reads), f"{c} reads a chapter the build executes after it: {reads}"
+    writers = set(WRITERS.values()) | {ch for _, ch in MODEL_WRITERS}
+    assert writers <= {f"chapters/{c}.md" for c in READS}
+
+
+def test_what_a_chapter_looks_up_in_the_record_is_declared():
+    """Literal record lookups in each chapter (rec.get("..."), rec.model("..."), the Record helpers)
+    name parts of the record written by a chapter it declares it reads (or by itself)."""
+    from book.evaluate import READS, writer_of
+
+    helpers = {"best_baseline": ["results.baselines"], "representatives": ["results.baselines",
+               "results.lstm_saved_seed", "results.bert"], "encoder": ["results.bert"]}
+    for c, reads in READS.items():
+        text = (ROOT / "chapters" / f"{c}.md").read_text("utf-8")
+        keys = re.findall(r"\brec\.get\(\"([a-z0-9_.]+)\"\)", text)
+        keys += [f"models.{n}" for n in re.findall(r"\brec\.model\([\"']([a-z0-9_]+)[\"']\)", text)]
+        keys += [f"models.{p}_seed0" for p in re.findall(r"\brec\.seed_(?:names|summary)\(\"([a-z]+)\"\)", text)]
+        keys += [k for h, ks in helpers.items() if f"rec.{h}(" in text for k in ks]
+        saved = {"tfidf": "results.baselines", "lstm": "results.lstm_saved_seed", "bert": "results.bert"}
+        keys += [saved[f] for f in re.findall(r"\brec\.saved_model\(\"([a-z]+)\"\)", text)]
+        for key in keys:
+            if key in ("chapters", "manifest", "models", "dataset") or key.startswith("manifest."):
+                continue   # the whole record: 06 declares every chapter
+            writer = writer_of(key).removeprefix("chapters/").removesuffix(".md")
+            assert writer == c or writer in reads, f"{c} reads {key!r}, written by {writer}, not in READS[{c!r}]"
+
+
+def test_editing_a_code_cell_of_3_1_schedules_every_chapter_that_reads_it(built_book):
+    assert book_key.stale(built_book) == {}, "all cached, all from the run the record names: nothing to run"
+    path = built_book / "chapters" / "03a_baselines.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("N_TRIALS = 30", "N_TRIALS = 31", 1), encoding="utf-8")
+    assert text.count("N_TRIALS = 30") == 1
+    why = book_key.stale(built_book)
+    assert list(why) == ["03a_baselines", "03c_bert", "04_results", "04b_generalization", "05_conclusion",
+                         "07_tryit", "06_appendix_run"]   # in the book's order
+    assert why["03a_baselines"].startswith("no cached outputs match its code")
+    assert why["04_results"] == "it reads chapters/03a_baselines.md, which re-executes"
+
+    path.write_text(text.replace("\n# 3.1", "\n# 3.1 ", 1) + "\n另一段文字。\n", encoding="utf-8")
+    assert book_key.stale(built_book) == {}, "prose alone re-renders the page; nothing executes"
+
+    before = {c: (built_book / "chapters" / f"{c}.md").stat().st_mtime_ns for c in CHAPTERS}
+    os.utime(built_book / "chapters" / "02_analysis.md", ns=(1, 1))
+    before["02_analysis"] = 1
+    metrics = built_book / "artifacts" / "metrics.json"   # chapter 2 run in Jupyter since the build
+    m = json.loads(metrics.read_text(encoding="utf-8"))
+    m["chapters"]["02_analysis"] = {"run_id": "interactive-20260101T000000Z", "run_kind": "interactive"}
+    metrics.write_text(json.dumps(m), encoding="utf-8")
+    why = book_key.schedule(built_book)
+    assert list(why) == ["02_analysis", "05_conclusion", "06_appendix_run"]
+    assert "from run build-A, its entries in metrics.json from run interactive-20260101T000000Z" in why["02_analysis"]
+    after = {c: (built_book / "chapters" / f"{c}.md").stat().st_mtime_ns for c in CHAPTERS}
+    assert [c for c in CHAPTERS if after[c] != before[c]] == list(why), "Sphinx re-reads exactly those"
+    again = book_key.stale(built_book)   # until the build executes them: their cached outputs are gone
+    assert list(again) == list(why) and again["02_analysis"].startswith("no cached outputs")
+
+
+def test_a_chapter_whose_inputs_ran_after_it_re_executes(built_book):
+    """Chapter 3.2 ran again after chapter 4 read it (in a build stopped before chapter 4, say),
+    its page and record agreeing: chapter 4 and what reads it re-execute, 3.2 itself need not."""
+    metrics = built_book / "artifacts" / "metrics.json"
+    m = json.loads(metrics.read_text(encoding="utf-8"))
+    for i, c in enumerate(CHAPTERS):
+        m["chapters"][c]["started"] = f"2026-01-01T10:{i:02d}:00+0000"
+    m["chapters"]["03b_lstm"]["started"] = "2026-01-01T11:00:00+0100"    # 10:00 UTC: still before chapter 4
+    metrics.write_text(json.dumps(m), encoding="utf-8")
+    assert book_key.stale(built_book) == {}, "time zones are compared as times"
+    m["chapters"]["03b_lstm"]["started"] = "2026-01-01T12:00:00+0000"
+    metrics.write_text(json.dumps(m), encoding="utf-8")
+    why = book_key.stale(built_book)
+    assert list(why) == ["03c_bert", "04_results", "04b_generalization", "05_conclusion", "07_tryit", "06_appendix_run"]
+    assert why["03c_bert"] == "it reads chapters/03b_lstm.md, which ran after it (run build-A)"
+    assert why["04_results"] == "it reads chapters/03c_bert.md, which re-executes"
+
+
+PAGE_RUN = MYST_HEADER + """
+# 一章
+
+```{code-cell} ipython3
+from book import evaluate
+timer = evaluate.ChapterTimer("01_definition")
+print(6 * 7)
+```
+
+```{code-cell} ipython3
+timer.stop()
+```
+"""
+
+
+def test_a_page_whose_record_came_from_a_jupyter_run_is_executed_again(tmp_path):
+    """A one-page book whose page is chapter 01_definition: built, then run outside the build
+    (tools/run_chapter.py, as Jupyter would), which rewrites the page's entry in the record; the
+    next build, nothing else changed, executes the page again instead of serving the cached one."""
+    book = tmp_path / "book"
+    (book / "chapters").mkdir(parents=True)
+    for name in ("_config.yml", "references.bib"):
+        shutil.copy(ROOT / name, book)
+    shutil.copytree(ROOT / "_ext", book / "_ext")
+    (book / "_toc.yml").write_text("format: jb-book\nroot: chapters/01_definition\n", encoding="utf-8")
+    (book / "chapters" / "01_definition.md").write_text(PAGE_RUN, encoding="utf-8")
+    env = {**{k: v for k, v in os.environ.items() if k not in ("BOOK_RUN_ID", "BOOK_BERT_MODEL")},
+           "BOOK_QUIET": "1", "BOOK_ARTIFACTS": str(tmp_path / "artifacts")}
+    jb = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(book), "-W", "-n", "--keep-going"]
+
+    def build(run_id: str) -> str:
+        proc = subprocess.run(jb, capture_output=True, text=True, timeout=600, env={**env, "BOOK_RUN_ID": run_id})
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        return proc.stdout
+
+    def recorded() -> dict:
+        return json.loads((tmp_path / "artifacts" / "metrics.json").read_text(encoding="utf-8"))["chapters"]["01_definition"]
+
+    assert "Executing notebook" in build("build-1")
+    assert recorded()["run_id"] == "build-1"
+    assert book_key.stale(book, env) == {}, "the cached page and the record come from the same run"
+
+    run = subprocess.run([sys.executable, str(ROOT / "tools" / "run_chapter.py"), str(book / "chapters" / "01_definition.md")],
+                         capture_output=True, text=True, timeout=300, env=env)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert recorded()["run_kind"] == "interactive"
+    why = book_key.schedule(book, env)
+    assert list(why) == ["01_definition"] and "from run build-1" in why["01_definition"], why
+
+    out = build("build-2")
+    assert "Executing notebook" in out and "Using cached notebook" not in out
+    assert recorded()["run_id"] == "build-2" and book_key.stale(book, env) == {}

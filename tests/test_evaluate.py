@@ -2,13 +2,16 @@
 the exact McNemar test, and the metrics.json record."""
 from __future__ import annotations
 
+import hashlib
 import json
+import subprocess
 
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
 
+from book import data, device
 from book import evaluate as E
 
 
@@ -224,9 +227,11 @@ def test_evaluate_bad_input(kw, msg):
         E.evaluate("m", [0, 1, 1], [0, 1, 0], save=False, **kw)
 
 
-def test_record_timer_and_summary(artifacts):
+def test_record_timer_and_summary(artifacts, monkeypatch):
     E.record("k", {"a": 1})
     E.record("seconds", 12, "build")
+    (artifacts / "xx.md").write_text("# x\n", encoding="utf-8")
+    monkeypatch.chdir(artifacts)
     E.ChapterTimer("xx").stop()
     m = E.load_metrics()
     assert m["results"]["k"] == {"a": 1} and m["build"]["seconds"] == 12
@@ -359,3 +364,69 @@ def test_paired_tests_apply_holm_across_the_pairs():
     # 6 against 0 is p = 0.031 alone, but not once corrected for the second test
     assert t["significant"].tolist() == [False, False]
     assert E.paired_tests(rec, [("a", "b")])["significant"].tolist() == [True]
+
+
+# ---------------------------------------------------------------- provenance: who wrote the record
+
+
+def test_chapter_timer_records_its_source_hash_and_its_run(artifacts, tmp_path_factory, monkeypatch):
+    folder = tmp_path_factory.mktemp("chapters")
+    source = folder / "p1.md"
+    source.write_text("# 一章\n\n```{code-cell} ipython3\nx = 1\n```\n", encoding="utf-8")
+    monkeypatch.chdir(folder)
+    monkeypatch.setenv("BOOK_RUN_ID", "build-20260101T000000Z")
+    timer = E.ChapterTimer("p1")
+    entry = E.load_metrics()["chapters"]["p1"]
+    assert entry["run_id"] == "build-20260101T000000Z" and entry["run_kind"] == "build"
+    assert entry["source_sha256"] == hashlib.sha256(source.read_bytes()).hexdigest()
+    assert "seconds" not in entry, "a started run has no seconds until it stops"
+    with pytest.raises(E.RecordError, match=r"chapters\.p1\.seconds"):
+        E.Record.load().get("chapters.p1.seconds")
+    timer.stop()
+    entry = E.load_metrics()["chapters"]["p1"]
+    assert entry["seconds"] >= 0 and entry["run_id"] == "build-20260101T000000Z"
+
+    monkeypatch.delenv("BOOK_RUN_ID")            # Jupyter, tools/run_chapter.py
+    source.write_text("# 一章，改过\n", encoding="utf-8")
+    E.ChapterTimer("p1")
+    entry = E.load_metrics()["chapters"]["p1"]
+    assert entry["run_kind"] == "interactive" and entry["run_id"].startswith("interactive-")
+    assert entry["source_sha256"] == hashlib.sha256(source.read_bytes()).hexdigest()
+    assert "seconds" not in entry, "the interactive run replaced the build's entry, seconds and all"
+
+    with pytest.raises(ValueError, match=r"no chapters/p2\.md"):
+        E.ChapterTimer("p2")
+
+
+def test_a_missing_chapter_run_names_that_chapter():
+    assert E.writer_of("chapters.03a_baselines.seconds") == "chapters/03a_baselines.md"
+    rec = E.Record({"chapters": {"03a_baselines": {"run_id": "interactive-x"}}})
+    with pytest.raises(E.RecordError, match=r"run chapters/03a_baselines\.md first"):
+        rec.get("chapters.03a_baselines.seconds")
+
+
+def test_manifest_says_what_to_reproduce_the_run_from(artifacts, tmp_path_factory, monkeypatch):
+    model = tmp_path_factory.mktemp("encoder")
+    (model / "config.json").write_text('{"hidden_size": 32}', encoding="utf-8")
+    (model / "weights.bin").write_bytes(bytes(range(256)) * 4096)
+    monkeypatch.setenv("BOOK_BERT_MODEL", str(model))
+    m = E.manifest()
+    files = m["encoder"]["files"]
+    assert set(files) == {"config.json", "weights.bin"}
+    assert files["weights.bin"] == {"bytes": 256 * 4096,
+                                    "sha256": hashlib.sha256((model / "weights.bin").read_bytes()).hexdigest()}
+    head = subprocess.run(["git", "-C", str(data.ROOT), "rev-parse", "HEAD"], capture_output=True, text=True)
+    assert m["source"]["commit"] == (head.stdout.strip() if head.returncode == 0 else None)
+    assert m["datasets"]["waimai_10k"] == {"url": data.DATASETS["waimai_10k"].url,
+                                           "sha256": data.DATASETS["waimai_10k"].sha256,
+                                           "member": None, "member_sha256": None}
+    assert m["packages"]["snownlp"] is not None and m["cpu"] == device.cpu_name()
+    assert E.encoder_files("some/hub-id") == {"model": "some/hub-id", "files": None}
+    E.record("seeds", {"split": 42}, "manifest")
+    E.record("k", 1)
+    assert E.load_metrics()["manifest"]["seeds"] == {"split": 42}, "a chapter's part of the manifest stays"
+
+
+def test_cpu_name_reads_cpuinfo():
+    assert device.cpu_name("processor\t: 0\nmodel name\t: Some CPU 9000\nflags\t: sse\n") == "Some CPU 9000"
+    assert device.cpu_name("") != ""

@@ -3,6 +3,7 @@ torch-free predictor reads them with the same tokens, truncation and padding; th
 model's plain-number form gives what the scikit-learn pipeline gives (to 1e-9)."""
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 import numpy as np
@@ -150,3 +151,36 @@ def test_tfidf_without_json_or_with_a_stale_one_uses_the_pickle(tmp_path, train)
     assert getattr(P._tfidf(path), "sklearn_fallback", False)
     path.with_suffix(".json").write_text("{not json", encoding="utf-8")  # a broken JSON
     assert getattr(P._tfidf(path), "sklearn_fallback", False)
+
+
+def test_bert_int8_graph_and_its_agreement(tmp_path, tiny_folder):
+    """export_bert also writes the dynamically quantized graph; int8_agreement compares it with
+    fp32 and the predictor's ``auto`` precision takes int8 only while that agreement holds."""
+    path = tmp_path / "bert"
+    save_tiny_bert(tiny_folder, path, "mean", max_len=16)
+    export.export_bert(path)
+    assert (path / export.INT8_FILE).is_file()
+    assert P.bert_precision(path, "auto") == "fp32"       # no agreement measured yet
+    got = export.int8_agreement(path, TEXTS)
+    assert got["n"] == len(TEXTS) and 0.0 <= got["label_agreement"] <= 1.0
+    assert got["int8_mb"] < got["fp32_mb"]
+    p32 = P.BertOnnxPredictor(path, "fp32").predict_proba(TEXTS)
+    p8 = P.BertOnnxPredictor(path, "int8").predict_proba(TEXTS)
+    assert np.isclose(np.abs(p8 - p32).mean(), got["mean_abs_diff"]) and got["max_abs_diff"] > 0
+    assert P.bert_precision(path, "auto") == ("int8" if got["label_agreement"] >= P.INT8_MIN_AGREEMENT else "fp32")
+    meta = json.loads((path / "onnx.json").read_text(encoding="utf-8"))
+    meta["int8"]["label_agreement"] = 0.5                 # int8 disagreeing: fp32 is the default
+    (path / "onnx.json").write_text(json.dumps(meta), encoding="utf-8")
+    assert P.bert_precision(path, "auto") == "fp32"
+    meta["int8"]["label_agreement"] = 1.0
+    (path / "onnx.json").write_text(json.dumps(meta), encoding="utf-8")
+    assert P.bert_precision(path, "auto") == "int8" and P.load_models(["bert"], tmp_path)["bert"].precision == "int8"
+    assert P.load_models(["bert"], tmp_path, "fp32")["bert"].precision == "fp32"
+    # int8's activation scales come from each call's whole tensor: a review's P is its own,
+    # whoever shares the call with it (the 试一试 page runs one review at a time)
+    int8 = P.BertOnnxPredictor(path, "int8")
+    alone = np.array([int8.predict_proba([t])[0] for t in TEXTS])
+    np.testing.assert_array_equal(int8.predict_proba(TEXTS), alone)
+    np.testing.assert_array_equal(int8.predict_proba(TEXTS[::-1])[::-1], alone)
+    with pytest.raises(P.PredictError, match="precision"):
+        P.load_models(["bert"], tmp_path, "int4")

@@ -188,21 +188,78 @@ def test_snownlp_gives_probabilities():
 # ---------------------------------------------------------------- verdicts
 
 
-def test_drop_verdict():
-    all_below = g.drop_verdict("外卖评论", {"甲": (0.9, 0.7, 0.8), "乙": (0.85, 0.6, 0.7)})
-    assert "全部 2 个模型" in all_below and "普遍下降" in all_below
-    none = g.drop_verdict("外卖评论", {"甲": (0.9, 0.85, 0.95)})
-    assert "没有一个" in none
-    some = g.drop_verdict("外卖评论", {"甲": (0.9, 0.7, 0.8), "乙": (0.8, 0.82, 0.9)})
-    assert "有 1 个" in some and "（甲）" in some and "乙在外卖评论上反而整体高于" in some
+def test_drops_change_and_its_ci():
+    dp = {"a": np.array([1] * 90 + [0] * 10), "b": np.array([1] * 80 + [0] * 20)}
+    do = {"a": np.array([1] * 700 + [0] * 300), "b": np.array([1] * 790 + [0] * 210)}
+    t = g.drops(dp, do)
+    assert t.loc["a", "change"] == pytest.approx(-0.2) and t.loc["b", "change"] == pytest.approx(-0.01)
+    se = np.sqrt(0.09 / 100 + 0.21 / 1000)
+    assert t.loc["a", "ci_high"] == pytest.approx(-0.2 + 1.96 * se)
+    s = g.change_verdict("外卖评论", t)
+    assert "有 1 个的下降超出" in s and "（b）" in s and "不降反升" not in s
+    assert "不降反升的是b" in g.change_verdict("外卖", g.drops(dp, {**do, "b": np.ones(1000)}))
 
 
-def test_paired_verdict_names_the_winner():
-    t = pd.DataFrame([{"domain": "w", "a": "x", "b": "y", "a_only": 3, "b_only": 40, "p_value": 1e-6, "p_holm": 2e-6},
-                      {"domain": "s", "a": "x", "b": "y", "a_only": 5, "b_only": 7, "p_value": 0.7, "p_holm": 0.7}])
-    s = g.paired_verdict(t, name=str.upper, domain_name={"w": "外卖", "s": "购物"}.get)
-    assert "2 对比较中有 1 对" in s and "外卖上Y优于X（校正后 p < 0.001）" in s
-    assert "没有一对" in g.paired_verdict(t.iloc[1:], name=str.upper, domain_name=str)
+def test_drop_differences_pairs_within_each_set():
+    dp = {"a": np.array([1, 1, 0, 0] * 50), "b": np.array([1, 1, 0, 0] * 50)}      # identical on dianping
+    do = {"a": np.array([1] * 900 + [0] * 100), "b": np.array([1] * 600 + [0] * 400)}
+    r = g.drop_differences(dp, do, [("a", "b")]).iloc[0]
+    assert r["difference"] == pytest.approx(0.3) and r["p_value"] < 1e-6
+    d = do["a"] - do["b"]
+    assert r["se"] == pytest.approx(np.sqrt(d.var() / len(d)))                       # dianping adds nothing
+    same = g.drop_differences(dp, {"a": do["a"], "b": do["a"]}, [("a", "b")]).iloc[0]
+    assert same["difference"] == 0 and same["p_value"] == 1.0
+
+
+def test_family_summary_and_verdict():
+    t = pd.DataFrame([
+        {"domain": "w", "a": "t0", "b": "l0", "p_holm": 0.001, "favours": "t0"},
+        {"domain": "w", "a": "t0", "b": "l1", "p_holm": 0.001, "favours": "t0"},
+        {"domain": "s", "a": "t0", "b": "l0", "p_holm": 0.2, "favours": "t0"},
+        {"domain": "s", "a": "t0", "b": "l1", "p_holm": 0.01, "favours": "l1"}])
+    fam = {"t0": "T", "l0": "L", "l1": "L"}.get
+    summ = g.family_summary(t, fam)
+    assert summ.to_dict(orient="records") == [
+        {"domain": "w", "family_a": "T", "family_b": "L", "n": 2, "a_better": 2, "b_better": 0},
+        {"domain": "s", "family_a": "T", "family_b": "L", "n": 2, "a_better": 0, "b_better": 1}]
+    v = g.family_verdict(summ, {"w": "外卖", "s": "购物"}.get, what="损失更小")
+    assert "1 组的每一对种子都显著且方向一致：外卖上T比L损失更小" in v
+    assert "1 组的结论取决于种子：购物上T与L（2 对中 1 对显著）" in v and v.startswith("Holm 校正后，表中 2 组")
+    none = g.family_verdict(summ.assign(a_better=0, b_better=0), str)
+    assert none.count("没有一对分得出高下") == 1 and "2 组没有一对分得出高下（w上T与L、s上T与L）" in none
+
+
+def test_split_contrast_at_the_first_word_with_two_han_each_side():
+    assert g.split_contrast("这家的环境不差，但是菜不怎么好吃。") == ("这家的环境不差，", "但是菜不怎么好吃。", "但是")
+    assert g.split_contrast("环境好但贵") is None                       # one Han character after 但
+    assert g.split_contrast("但是很好吃") is None                       # nothing before
+    assert g.split_contrast("味道可以，可是太贵了")[2] == "可是"
+    df = frame([1, 0, 1], texts=["好吃", "服务好，就是有点贵", "菜一般不过便宜"])
+    c = g.contrast_reviews(df)
+    assert list(c.index) == [1, 2] and list(c["word"]) == ["就是", "不过"]
+
+
+def test_clause_following_counts_only_disagreeing_halves():
+    y = [0, 0, 0, 1, 1]
+    first = [0.9, 0.9, 0.9, 0.2, 0.8]      # the last review's halves agree: left out
+    last = [0.1, 0.1, 0.1, 0.9, 0.9]
+    whole = [0.8, 0.2, 0.3, 0.7, 0.9]      # follows first once, last three times
+    r = g.clause_following(y, whole, first, last)
+    assert r["n_disagree"] == 4 and r["follows_first"] == 0.25
+    assert r["whole_accuracy"] == 0.75 and r["first_accuracy"] == 0.0 and r["last_accuracy"] == 1.0
+    assert 0 < r["follows_first_ci"][0] < 0.25 < r["follows_first_ci"][1] and r["p_first"] > 0.05
+    assert "看不出它偏向哪一半" in g.clause_verdict("LSTM", r)
+    lean = g.clause_following([0] * 40, [0.9] * 40, [0.9] * 40, [0.1] * 40)
+    assert lean["follows_first"] == 1.0 and "偏向前半句" in g.clause_verdict("LSTM", lean)
+    assert "无从看" in g.clause_verdict("LSTM", g.clause_following([1], [0.9], [0.9], [0.8]))
+
+
+def test_seeds_at_every_size_refuses_a_mixed_curve():
+    ok = pd.DataFrame({"role": ["l"] * 4, "size": [100, 100, 1600, 1600], "seed": [0, 1, 1, 0]})
+    assert g.seeds_at_every_size(ok) == {"l": [0, 1]}
+    bad = pd.DataFrame({"role": ["l"] * 3, "size": [100, 1600, 1600], "seed": [0, 0, 1]})
+    with pytest.raises(ValueError, match="learning curve of l"):
+        g.seeds_at_every_size(bad)
 
 
 def test_curve_verdict():
@@ -271,3 +328,30 @@ def test_nested_subsets_feed_a_baseline_curve():
     rows = g.curve_baseline("tfidf_char_linearsvc", subs, test, params={"C": 1.0}, seed=0)
     assert [r["size"] for r in rows] == [20, 48]
     assert all(0 <= r["accuracy"] <= 1 for r in rows) and rows[-1]["accuracy"] >= 0.75
+
+
+def test_shift_verdict_says_when_nothing_flips_and_reads_the_control():
+    none = g.shift_verdict({"外卖": {"weaker": 5, "kept": 10}}, {"weaker": 4, "absent": 6}, 15)
+    assert "没有一个在新领域中方向相反" in none and "点评测试集上也有 4 个" in none and "另有 6 个" in none
+    some = g.shift_verdict({"外卖": {"flipped": 2}, "购物": {"flipped": 0}}, {}, 15)
+    assert "方向相反的词：外卖 2 个、购物 0 个" in some
+
+
+def test_curve_verdict_says_no_change_for_a_zero_gain():
+    s = g.curve_verdict("LSTM", [800, 1600], [0.85, 0.85], 200)
+    assert "准确率没有变化" in s and "0.0 个百分点" not in s
+
+
+def test_accuracy_by_coverage_splits_known_and_unknown():
+    r = g.accuracy_by_coverage(np.array([0, 0, 0.5, 0.2, np.nan]), np.array([1, 1, 0, 1, 1]))
+    assert r == {"mean_unknown": pytest.approx(0.175), "n_all_known": 2, "acc_all_known": 1.0,
+                 "n_some_unknown": 2, "acc_some_unknown": 0.5}
+    assert g.accuracy_by_coverage(np.zeros(3), np.ones(3))["acc_some_unknown"] is None
+
+
+def test_last_clause_verdict_all_none_some():
+    r = lambda f, la, n=10: {"n_disagree": n, "first_accuracy": f, "last_accuracy": la}  # noqa: E731
+    assert "2 个模型只看后半句都比只看前半句准" in g.last_clause_verdict({"a": r(0.4, 0.6), "b": r(0.3, 0.7)})
+    assert "只看前半句都比只看后半句准" in g.last_clause_verdict({"a": r(0.6, 0.4)})
+    assert "有 1 个" in g.last_clause_verdict({"a": r(0.4, 0.6), "b": r(0.6, 0.4), "c": r(0.5, 0.5, n=0)})
+    assert "无从比较" in g.last_clause_verdict({"a": r(0.5, 0.5, n=0)})

@@ -18,6 +18,17 @@ run on it and each check is its own test, so a failure names the page and the ch
     figures   an image in the article outside a <figure> with a numbered caption ("图 1.2"); a data
               table without a caption "表 n", or tables not numbered 1, 2, ... down the page
     overflow  an element in the article wider than its box without a horizontal scrollbar (1280 px)
+    code_scroll a code block or listing that needs horizontal scrolling at 1280 px
+    tables    a table header that wraps to more than two lines, a column narrower than two Chinese
+              characters (a cell of two or more characters broken into lines that narrow)
+    figure_text text in a figure smaller than 9 pt as displayed: a PNG from book.plots records its
+              smallest font and dpi (book:min-font-pt, book:dpi), shown at pt × dpi / 96 × displayed /
+              natural width; an SVG's smallest font-size scaled the same way
+    english   an English UI string on the page ("Click to show", the "By …" author line, ...)
+    minus     an ASCII hyphen used as a minus sign before a number ("-0.015": the book writes −)
+    numbering figures and tables numbered per chapter from the page's title: "图 5.3", "表 5.2" on
+              第五章's page, "图 3.4" on 3.2's, "A.1" in the appendix, plain numbers on the front page;
+              consecutive down the page (and across the pages of one chapter: test_numbering_*)
 
 Chapter pages are also checked for a "show code" toggle on a cell with output and for a
 working link to their executed .ipynb (test_chapter_*). Every check is first shown to fail on
@@ -29,6 +40,7 @@ import contextlib
 import functools
 import http.server
 import json
+import os
 import shutil
 import tempfile
 import threading
@@ -42,8 +54,9 @@ import yaml
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
-HTML = ROOT / "_build" / "html"
-SHOTS = ROOT / "_build" / "screenshots"
+# BOOK_HTML / BOOK_SHOTS: check a book rendered elsewhere (jupyter-book build --path-output DIR)
+HTML = Path(os.environ.get("BOOK_HTML") or ROOT / "_build" / "html")
+SHOTS = Path(os.environ.get("BOOK_SHOTS") or ROOT / "_build" / "screenshots")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -217,7 +230,7 @@ CJK_SPACE_JS = _js(r"""
 
 FIGURES_JS = _js(r"""
   const out = [];
-  const numbered = /^(图|表|Fig\.?|Figure)\s*\d+(\.\d+)*/;
+  const numbered = /^(图|表|Fig\.?|Figure)\s*(\d+|[A-Z])(\.\d+)*/;
   for (const img of article.querySelectorAll('img')) {
     if (img.closest('.logo, .navbar-brand, .headerlink, button, a.reference.external > .badge')) continue;
     const r = img.getBoundingClientRect(), w = r.width || img.naturalWidth, h = r.height || img.naturalHeight;
@@ -233,15 +246,11 @@ FIGURES_JS = _js(r"""
   for (const fig of article.querySelectorAll('figure')) {
     if (!fig.querySelector('img, svg, canvas, table, video, object')) out.push('figure with no image: "' + fig.textContent.trim().replace(/\s+/g, ' ').slice(0, 60) + '"');
   }
-  // data tables (pandas Styler: id="T_..."): a caption "表 n　...", numbered 1, 2, ... down the page
-  let last = 0;
+  // data tables (pandas Styler: id="T_..."): a caption "表 n　..." (numbers: the numbering check)
   for (const table of article.querySelectorAll('table[id^="T_"]')) {
     const cap = table.querySelector(':scope > caption');
     const text = cap ? cap.textContent.trim().replace(/\s+/g, ' ') : '';
-    const m = /^表 (\d+) /.exec(text);
-    if (!m) { out.push(`table without a numbered caption: "${text.slice(0, 40)}"`); continue; }
-    if (+m[1] !== last + 1) out.push(`table numbered ${m[1]} after ${last}: "${text.slice(0, 40)}"`);
-    last = +m[1];
+    if (!/^表 (\d+|[A-Z])(\.\d+)? /.test(text)) out.push(`table without a numbered caption: "${text.slice(0, 40)}"`);
   }
   const t = article.textContent, i = t.indexOf('<Figure size');
   if (i >= 0) out.push('a matplotlib figure printed as text: "' + t.slice(i, i + 40) + '"');
@@ -267,6 +276,153 @@ OVERFLOW_JS = _js(r"""
   });
 """)
 
+CODE_SCROLL_JS = _js(r"""
+  const out = [];
+  // what a reader sees at 1280 px: code in a folded cell or dropdown is not shown, so not checked
+  for (const pre of article.querySelectorAll('div.highlight pre, .cell_input pre, pre.literal-block')) {
+    if (pre.clientWidth === 0 || !pre.checkVisibility() || pre.scrollWidth <= pre.clientWidth + 2) continue;
+    const cs = getComputedStyle(pre), pad = parseFloat(cs.paddingLeft) + parseFloat(cs.paddingRight);
+    const ch = parseFloat(cs.fontSize) * 0.6;  // a monospace character
+    const lines = pre.textContent.split('\n');
+    const longest = lines.reduce((a, b) => b.length > a.length ? b : a, '');
+    const fits = Math.floor((pre.clientWidth - pad) / ch);
+    const cap = pre.closest('.literal-block-wrapper, .cell');
+    const name = cap && cap.querySelector('.caption-text') ? ` (${cap.querySelector('.caption-text').textContent.trim()})` : '';
+    out.push(`code needs horizontal scrolling at ${window.innerWidth}px${name}: ${pre.scrollWidth}px of code in ${pre.clientWidth}px, ` +
+             `${lines.filter(l => l.length > fits).length} line(s) over about ${fits} characters, e.g. "${longest.trim().slice(0, 60)}"`);
+  }
+  return some(out, 10, 'code blocks');
+""")
+
+TABLES_JS = _js(r"""
+  const out = [];
+  const lines = el => {  // the number of line boxes the cell's text takes
+    const r = document.createRange(); r.selectNodeContents(el);
+    const tops = [...r.getClientRects()].filter(x => x.width > 0).map(x => x.top).sort((a, b) => a - b);
+    let n = 0, last = -1e9;
+    for (const t of tops) { if (t > last + 3) n++; last = t; }
+    return n;
+  };
+  article.querySelectorAll('table').forEach((table, t) => {
+    if (table.closest('.highlight, pre')) return;
+    const cap = (table.querySelector('caption') || {textContent: ''}).textContent.trim().slice(0, 30);
+    const where = `table ${t + 1}${cap ? ' "' + cap + '"' : ''}`;
+    const heads = [], narrow = [];
+    for (const th of table.querySelectorAll('thead th, tr > th.col_heading')) {
+      const n = lines(th), s = th.textContent.trim();
+      if (s && n > 2) heads.push(`header "${s.slice(0, 20)}" wraps to ${n} lines`);
+    }
+    for (const cell of table.querySelectorAll('th, td')) {
+      const s = cell.textContent.trim();
+      if ([...s].length < 2) continue;
+      const cs = getComputedStyle(cell), em = parseFloat(cs.fontSize);
+      const w = cell.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+      if (w < 2 * em - 0.5 && lines(cell) > 1) narrow.push(`column of "${s.slice(0, 12)}" is ${Math.round(w)}px wide (< 2 characters)`);
+    }
+    const list = (xs, what) => xs.slice(0, 3).concat(xs.length > 3 ? [`... ${xs.length - 3} more ${what}`] : []);
+    const bad = list(heads, 'headers').concat(list([...new Set(narrow)], 'narrow columns'));
+    if (bad.length) out.push(`${where}: ` + bad.join('; '));
+  });
+  return out;
+""")
+
+FIGURE_TEXT_JS = _js(r"""
+  const out = [];
+  const pngText = buf => {  // the tEXt chunks of a PNG
+    const d = new DataView(buf), u8 = new Uint8Array(buf), info = {};
+    if (u8.length < 8 || u8[1] !== 0x50) return null;
+    for (let i = 8; i + 8 <= u8.length;) {
+      const len = d.getUint32(i), type = String.fromCharCode(...u8.slice(i + 4, i + 8));
+      if (type === 'tEXt') {
+        const body = u8.slice(i + 8, i + 8 + len), z = body.indexOf(0);
+        info[new TextDecoder('latin1').decode(body.slice(0, z))] = new TextDecoder('latin1').decode(body.slice(z + 1));
+      }
+      if (type === 'IEND') break;
+      i += 12 + len;
+    }
+    return info;
+  };
+  for (const img of article.querySelectorAll('img')) {
+    const r = img.getBoundingClientRect();
+    if (!img.naturalWidth || r.width <= 32) continue;
+    const src = img.getAttribute('src') || '', name = src.startsWith('data:') ? 'an inline image' : src.split('/').pop().slice(0, 50);
+    const fig = img.closest('figure'), num = fig && fig.querySelector('.caption-number');
+    const label = `${num ? num.textContent.trim() + ' ' : ''}(${name})`;
+    const scale = r.width / img.naturalWidth;
+    let resp;
+    try { resp = await fetch(img.src); } catch (e) { out.push(`${label}: could not be read (${e})`); continue; }
+    if (/\.svg(\?|$)/.test(src) || (resp.headers.get('content-type') || '').includes('svg')) {
+      const svg = await resp.text();
+      const vb = /viewBox="\s*[-\d.]+\s+[-\d.]+\s+([\d.]+)/.exec(svg), w = /<svg[^>]*\swidth="([\d.]+)/.exec(svg);
+      const unitsWide = vb ? +vb[1] : (w ? +w[1] : img.naturalWidth);
+      const sizes = [...svg.matchAll(/font-size\s*[:=]\s*"?\s*([\d.]+)/g)].map(m => +m[1]);
+      if (!sizes.length) continue;
+      const pt = Math.min(...sizes) * (r.width / unitsWide) * 0.75;
+      if (pt < 9) out.push(`${label}: smallest text ${pt.toFixed(1)} pt as shown (font-size ${Math.min(...sizes)} in a ${unitsWide}-unit-wide SVG shown ${Math.round(r.width)}px wide)`);
+      continue;
+    }
+    const info = pngText(await resp.arrayBuffer());
+    if (!info || !info['book:min-font-pt']) { out.push(`${label}: the PNG does not record its font sizes (book:min-font-pt; figures come from book.plots after plots.setup())`); continue; }
+    const pt = +info['book:min-font-pt'] * +info['book:dpi'] / 96 * scale;
+    if (pt < 9) out.push(`${label}: smallest text ${pt.toFixed(1)} pt as shown (${info['book:min-font-pt']} pt at ${info['book:dpi']} dpi, ` +
+                         `${img.naturalWidth}px shown ${Math.round(r.width)}px wide)`);
+  }
+  return out;
+""", "").replace("(" + ") => {", "async () => {", 1)
+
+ENGLISH_JS = _js(r"""
+  const text = textOf(document.body, 'script, style, noscript, pre, code, kbd, samp, textarea, mjx-container, .math', true);
+  const pats = [/Click to (show|hide)/gi, /Show code cell( (source|output|content))?/g, /Hide code cell( (source|output|content))?/g,
+                /\bBy [A-Za-z][\w-]+/g, /\b[Aa]uthors?\b/g, /\b(Contents|Skip to main content|Back to top|Print to PDF|Download source file|Theme by)\b/g];
+  const out = report(text, pats, 'English UI text', 10);
+  // text that CSS draws (sphinx-togglebutton's hint is ::after { content: attr(data-toggle-hint) })
+  const drawn = new Set();
+  for (const el of document.querySelectorAll('[data-toggle-hint], button, summary, .toggle-button')) {
+    for (const pseudo of ['::before', '::after']) {
+      const c = getComputedStyle(el, pseudo).content;
+      if (c && c !== 'none' && c !== 'normal') drawn.add(c.replace(/^"|"$/g, ''));
+    }
+  }
+  for (const s of drawn) out.push(...report(s, pats, 'English UI text (drawn by CSS)', 10));
+  if (document.querySelector('.component-author')) out.push('an author line: "' + document.querySelector('.component-author').textContent.trim().replace(/\s+/g, ' ').slice(0, 50) + '"');
+  return some(out, 8, 'places');
+""")
+
+MINUS_JS = _js(r"""
+  const text = textOf(article, 'script, style, noscript, pre, code, kbd, samp, textarea, mjx-container, .math, a.reference.external', true);
+  return some(report(text, [/(?<![\w.\-\u2212/])-(?=\d)/g], 'hyphen as a minus sign (use −)', 10), 10, 'places');
+""")
+
+NUMBERING_JS = _js(r"""
+  const h1 = article.querySelector('h1');
+  const title = h1 ? h1.textContent.trim() : '';
+  const CN = '一二三四五六七八九';
+  const cn = s => { const [t, o] = s.split('十'); if (!s.includes('十')) return CN.indexOf(s) + 1;
+                    return (t ? CN.indexOf(t) + 1 : 1) * 10 + (o ? CN.indexOf(o) + 1 : 0); };
+  let m, label = null;
+  if ((m = /^第([一二三四五六七八九十]+)章/.exec(title))) label = String(cn(m[1]));
+  else if ((m = /^(\d+)\.\d+\s/.exec(title))) label = m[1];
+  else if (title.startsWith('附录')) label = 'A';
+  const out = [], nums = {图: [], 表: []};
+  const take = (kind, text) => {
+    const want = label ? new RegExp(`^${kind}\\s*${label}\\.(\\d+)(?!\\.)`) : new RegExp(`^${kind}\\s*(\\d+)(?![.\\d])`);
+    const got = want.exec(text);
+    if (!got) { out.push(`${kind === '图' ? 'figure' : 'table'} not numbered as ${kind} ${label ? label + '.n' : 'n'} on this page ("${title.slice(0, 20)}"): "${text.slice(0, 30)}"`); return; }
+    const list = nums[kind], n = +got[1];
+    if (list.length && n !== list[list.length - 1] + 1) out.push(`${kind} ${label ? label + '.' : ''}${n} after ${kind} ${label ? label + '.' : ''}${list[list.length - 1]}: "${text.slice(0, 30)}"`);
+    list.push(n);
+  };
+  for (const fig of article.querySelectorAll('figure')) {
+    const num = fig.querySelector(':scope > figcaption .caption-number');
+    if (num) take('图', num.textContent.trim().replace(/\s+/g, ' '));
+  }
+  for (const cap of article.querySelectorAll('table > caption')) {
+    const text = cap.textContent.trim().replace(/\s+/g, ' ');
+    if (/^表/.test(text)) take('表', text);
+  }
+  return {problems: out, label, figures: nums['图'], tables: nums['表']};
+""")
+
 TOGGLE_JS = """() => {
   const cells = [...document.querySelectorAll('.cell')];
   // output the reader sees next to the toggle (hide-input), not hidden with the code (hide-cell)
@@ -281,7 +437,9 @@ TOGGLE_JS = """() => {
 
 CHECKS = {"renders": (PROBLEMS_JS, None), "markup": (MARKUP_JS, None), "paths": (PATHS_JS, "prefixes"),
           "decimals": (DECIMALS_JS, None), "math": (MATH_JS, None), "cjk_space": (CJK_SPACE_JS, None),
-          "figures": (FIGURES_JS, None), "overflow": (OVERFLOW_JS, None)}
+          "figures": (FIGURES_JS, None), "overflow": (OVERFLOW_JS, None), "code_scroll": (CODE_SCROLL_JS, None),
+          "tables": (TABLES_JS, None), "figure_text": (FIGURE_TEXT_JS, None), "english": (ENGLISH_JS, None),
+          "minus": (MINUS_JS, None)}
 
 
 def page_problems(page) -> list[str]:
@@ -302,6 +460,8 @@ def inspect(page, url: str) -> dict:
         result[name] = page.evaluate(js, MACHINE_PATHS) if arg else page.evaluate(js)
     if blocked and result["math"]:
         result["math"].append("the page asked for (blocked, the book must work offline): " + ", ".join(blocked[:3]))
+    numbers = page.evaluate(NUMBERING_JS)
+    result["numbering"], result["numbers"] = numbers.pop("problems"), numbers
     result["toggles"] = page.evaluate(TOGGLE_JS)
     result["notebooks"] = page.eval_on_selector_all(
         "a[href]", "els => [...new Set(els.map(a => a.href).filter(h => new URL(h).pathname.endsWith('.ipynb')))]")
@@ -531,15 +691,134 @@ def test_check_figures(page, fixtures):
                    '<table id="T_b"><tr><td>1</td></tr></table>'
                    '<table id="T_c"><caption>表 3　丙</caption><tr><td>1</td></tr></table>'
                    '<table id="T_d"><caption>表 3　丁</caption><tr><td>1</td></tr></table>')["figures"]
-    assert tables == ['table without a numbered caption: ""', 'table numbered 3 after 1: "表 3 丙"',
-                      'table numbered 3 after 3: "表 3 丁"'], tables
+    assert tables == ['table without a numbered caption: ""'], tables
     good = check(page, fixtures, "figures_good.html",
-                 '<figure id="fig-a"><div class="cell_output"><img src="plot.png" width="300"></div><figcaption><p>'
+                 '<h1>第一章 定义</h1><figure id="fig-a"><div class="cell_output"><img src="plot.png" width="300"></div><figcaption><p>'
                  '<span class="caption-number">图 1.2 </span><span class="caption-text">长度分布</span></p></figcaption></figure>'
                  '<p><img src="plot.png" width="16" height="16" class="icon"></p>'
                  '<table id="T_a"><caption>表 1　甲</caption><tr><td>1</td></tr></table>'
                  '<table><tr><td>a prose table, no caption</td></tr></table>'
-                 '<table id="T_b"><caption>表 2　乙</caption><tr><td>1</td></tr></table>')["figures"]
+                 '<table id="T_b"><caption>表 1.2　乙</caption><tr><td>1</td></tr></table>')["figures"]
+    assert good == []
+
+
+def test_check_numbering(page, fixtures):
+    """Figures and tables numbered per chapter, from the page's title, consecutive down the page."""
+    fig = '<figure><img src="plot.png" width="300"><figcaption><p><span class="caption-number">{} </span>说明</p></figcaption></figure>'
+    tab = '<table id="T_{0}"><caption>{1}　说明</caption><tr><td>1</td></tr></table>'
+    _png(fixtures[0] / "plot.png")
+    bad = check(page, fixtures, "numbering_bad.html", "<h1>第五章 泛化</h1>" + fig.format("图 19") + fig.format("图 5.2")
+                + fig.format("图 5.4") + tab.format("a", "表 1") + tab.format("b", "表 5.2"))
+    assert bad["numbering"] == ['figure not numbered as 图 5.n on this page ("第五章 泛化"): "图 19"', '图 5.4 after 图 5.2: "图 5.4"',
+                                'table not numbered as 表 5.n on this page ("第五章 泛化"): "表 1 说明"'], bad["numbering"]
+    good = check(page, fixtures, "numbering_good.html", "<h1>3.2 LSTM</h1>" + fig.format("图 3.4") + fig.format("图 3.5")
+                 + tab.format("a", "表 3.3") + tab.format("b", "表 3.4"))
+    assert good["numbering"] == [] and good["numbers"] == {"label": "3", "figures": [4, 5], "tables": [3, 4]}
+    assert check(page, fixtures, "numbering_app.html", "<h1>附录：运行记录</h1>" + tab.format("a", "表 A.1"))["numbering"] == []
+    front = check(page, fixtures, "numbering_front.html", "<h1>一本书</h1>" + fig.format("图 1") + tab.format("a", "表 1"))
+    assert front["numbering"] == [] and front["numbers"]["label"] is None
+    pages = [("ch3", {"label": "3", "figures": [1, 2], "tables": []}), ("ch31", {"label": "3", "figures": [3], "tables": [1]}),
+             ("ch32", {"label": "3", "figures": [5], "tables": [1]}), ("ch4", {"label": "4", "figures": [2], "tables": []})]
+    assert numbering_across_pages(pages) == ["ch32: 图 3.5 after 图 3.3", "ch32: 表 3.1 after 表 3.1", "ch4: 图 4.2 after 图 4.0"]
+
+
+def numbering_across_pages(pages: list[tuple[str, dict]]) -> list[str]:
+    """Problems with figure and table numbers continuing across the pages of one chapter (in
+    reading order; each chapter starts at 1)."""
+    last, out = {}, []
+    for name, r in pages:
+        for kind, key in (("图", "figures"), ("表", "tables")):
+            nums = r[key]
+            if not nums:
+                continue
+            prev = last.get((kind, r["label"]), 0)
+            if nums[0] != prev + 1:
+                lab = f"{r['label']}." if r["label"] else ""
+                out.append(f"{name}: {kind} {lab}{nums[0]} after {kind} {lab}{prev}")
+            last[(kind, r["label"])] = nums[-1]
+    return out
+
+
+def test_check_code_scroll(page, fixtures):
+    long = "x = some_function(first_argument, second_argument, third_argument, fourth_argument, fifth_argument)  # and a comment"
+    bad = check(page, fixtures, "code_bad.html",
+                '<div class="literal-block-wrapper"><div class="code-block-caption"><span class="caption-text">book/x.py：f</span></div>'
+                f'<div class="highlight"><pre style="overflow-x:auto">{long}\nshort = 1</pre></div></div>')["code_scroll"]
+    assert len(bad) == 1 and "(book/x.py：f)" in bad[0] and "1 line(s) over" in bad[0] and "x = some_function" in bad[0], bad
+    good = check(page, fixtures, "code_good.html", '<div class="highlight"><pre style="overflow-x:auto">x = f(a, b)\n'
+                 + "y = 2  # a line of about seventy characters is fine in an 800 px wide box" + "</pre></div>")["code_scroll"]
+    assert good == []
+
+
+def test_check_tables(page, fixtures):
+    squeezed = ('<table style="width:300px"><caption>表 1　挤</caption><thead><tr><th style="width:10px">A 对 B 错</th>'
+                '<th>Holm 校正后的 p 值与其他一些很长的说明文字</th>' + "".join(f"<th>模型 {i}</th>" for i in range(8))
+                + '</tr></thead><tbody><tr><td>真实标签</td><td>0.5</td>' + "".join("<td>0.1</td>" for _ in range(8))
+                + '</tr></tbody></table>')
+    bad = check(page, fixtures, "tables_squeezed.html", squeezed)["tables"]
+    assert len(bad) == 1 and bad[0].startswith('table 1 "表 1　挤": header "A 对 B 错" wraps to') and "wraps to" in bad[0] and "< 2 characters" in bad[0], bad
+    good = check(page, fixtures, "tables_good.html",
+                 '<table><caption>表 1　好</caption><thead><tr><th style="white-space:nowrap">A 对 B 错</th>'
+                 '<th style="min-width:7em">Holm 校正后的 p 值</th><th>是否</th></tr></thead>'
+                 '<tbody><tr><td>12</td><td>0.001</td><td>是</td></tr></tbody></table>')["tables"]
+    assert good == []
+
+
+def _png_with_fonts(path: Path, width: int, pt: float, dpi: float = 110) -> None:
+    """A grey PNG of ``width`` px whose text chunks say its smallest font is ``pt`` at ``dpi``."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    h = 20
+    raw = b"".join(b"\x00" + b"\x80" * width for _ in range(h))
+    text = b"".join(chunk(b"tEXt", k + b"\x00" + v) for k, v in ((b"book:min-font-pt", str(pt).encode()), (b"book:dpi", str(dpi).encode())))
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, h, 8, 0, 0, 0, 0)) + text
+                     + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def test_check_figure_text(page, fixtures):
+    folder = fixtures[0]
+    _png_with_fonts(folder / "wide.png", 1100, 11)     # 11 pt at 110 dpi, shown 690 of 1100 px: 7.9 pt
+    _png_with_fonts(folder / "fits.png", 600, 9)       # shown at its natural width: 10.3 pt
+    _png(folder / "plain.png")
+    (folder / "small.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="860" height="100" viewBox="0 0 860 100" '
+                                      'font-size="14"><style>.s { font-size: 11px; }</style><text class="s" x="5" y="50">小字</text></svg>')
+    bad = check(page, fixtures, "figtext_bad.html",
+                '<figure><img src="wide.png" style="width:690px"><figcaption><span class="caption-number">图 1 </span>宽</figcaption></figure>'
+                '<figure><img src="plain.png" style="width:300px"></figure><figure><img src="small.svg" style="width:690px"></figure>')["figure_text"]
+    assert len(bad) == 3 and bad[0].startswith("图 1 (wide.png): smallest text 7.9 pt"), bad
+    assert "does not record its font sizes" in bad[1] and bad[2].startswith("(small.svg): smallest text 6.6 pt"), bad
+    (folder / "big.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="700" height="100" viewBox="0 0 700 100" '
+                                    'font-size="15"><text x="5" y="50" font-size="13">字</text></svg>')
+    good = check(page, fixtures, "figtext_good.html", '<figure><img src="fits.png"></figure>'
+                 '<figure><img src="big.svg" style="width:690px"></figure>')["figure_text"]
+    assert good == []
+
+
+def test_check_english(page, fixtures):
+    bad = check(page, fixtures, "english_bad.html",
+                '<details><summary>Click to show</summary><p>内容</p></details><p class="component-author">作者： dianping-sentiment-book</p>'
+                '<button>Show code cell source</button><p>By the Executable Book Project</p>'
+                '<style>.toggle-button::after { content: attr(data-toggle-hint); }</style>'
+                '<button class="toggle-button" data-toggle-hint="Click to hide"></button>')["english"]
+    assert any("Click to show" in p for p in bad) and any("Show code cell source" in p for p in bad), bad
+    assert any(p.startswith("an author line") for p in bad) and any("By the" in p for p in bad), bad
+    assert any(p.startswith('English UI text (drawn by CSS): "Click to hide"') for p in bad), bad
+    good = check(page, fixtures, "english_good.html", '<details><summary>点击显示</summary></details><p>用 TF-IDF 与 LSTM，'
+                 'by_cat 见代码</p><pre>Click to show</pre><code>author</code>'
+                 '<style>.toggle-button::after { content: attr(data-toggle-hint); }</style>'
+                 '<button class="toggle-button" data-toggle-hint="点击隐藏"></button>')["english"]
+    assert good == []
+
+
+def test_check_minus(page, fixtures):
+    bad = check(page, fixtures, "minus_bad.html", "<p>两者相差 -0.015，见下表。</p><table><tr><td>-3</td><td>(-1.2)</td></tr></table>")["minus"]
+    assert len(bad) == 3 and all(p.startswith("hyphen as a minus sign") for p in bad), bad
+    good = check(page, fixtures, "minus_good.html", "<p>相差 −0.015；2026-01-01；1e-4；0.5-1 之间；TF-IDF；BiLSTM-2；lr-3；"
+                 "<code>make -j2</code>，<span class=\"math\">-1</span></p>")["minus"]
     assert good == []
 
 
@@ -629,6 +908,17 @@ def test_page(name, check_name, book):
 def _is_chapter(name: str, result: dict) -> bool:
     """Every page but the root, and but an appendix without tables or figures."""
     return name != toc_pages()[0] and not ("appendix" in name and result["toggles"]["visuals"] == 0)
+
+
+@pytest.mark.parametrize("name", toc_pages())
+def test_page_numbering(name, book):
+    problems = book(name)["numbering"]
+    assert not problems, f"{name} [numbering]:\n  " + "\n  ".join(problems)
+
+
+def test_numbering_continues_across_a_chapters_pages(book):
+    problems = numbering_across_pages([(name, book(name)["numbers"]) for name in toc_pages()])
+    assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize("name", toc_pages()[1:])

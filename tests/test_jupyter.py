@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -50,27 +51,28 @@ def get_json(url: str, token: str) -> dict:
         return json.loads(r.read().decode("utf-8"))
 
 
-@pytest.fixture
-def lab_server(tmp_path):
-    """JupyterLab, headless, on 127.0.0.1 at a free port with a random token; yields its base URL."""
+@contextlib.contextmanager
+def jupyter_server(app: str, root_dir: Path, tmp_path: Path, wait_s: float = 90):
+    """``jupyter <app>`` (lab, server), headless, on 127.0.0.1 at a free port with a random token,
+    serving ``root_dir``; yields (base URL, token) once it answers, stops it afterwards."""
     port, token = free_port(), secrets.token_hex(16)
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
     log = open(tmp_path / "server.log", "w")
     proc = subprocess.Popen(
-        [str(BIN / "jupyter"), "lab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
-         "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={ROOT}"]
+        [str(BIN / "jupyter"), app, "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+         "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root_dir}"]
         + (["--allow-root"] if os.geteuid() == 0 else []),
         stdout=log, stderr=subprocess.STDOUT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 90
+        deadline = time.time() + wait_s
         while True:
             try:
                 get_json(f"{base}/api/status", token)
                 break
             except (urllib.error.URLError, ConnectionError):
                 assert proc.poll() is None, (tmp_path / "server.log").read_text()
-                assert time.time() < deadline, "the Jupyter server did not answer in 90 s"
+                assert time.time() < deadline, f"the Jupyter server did not answer in {wait_s:.0f} s"
                 time.sleep(0.5)
         yield base, token
     finally:
@@ -80,6 +82,13 @@ def lab_server(tmp_path):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture
+def lab_server(tmp_path):
+    """JupyterLab, headless, on the repository; yields its base URL and token."""
+    with jupyter_server("lab", ROOT, tmp_path) as server:
+        yield server
 
 
 @pytest.mark.jupyter

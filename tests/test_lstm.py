@@ -310,3 +310,58 @@ def test_saved_weights_are_fp32_on_the_cpu(trained, tmp_path):
     state = torch.load(path / "model.pt", weights_only=True)
     assert {v.dtype for v in state.values()} == {torch.float32}
     assert {v.device.type for v in state.values()} == {"cpu"}
+
+
+# ---------------------------------------------------------------- word2vec and nearest words
+
+
+def test_word2vec_repeats_across_processes_and_finds_usage_neighbours():
+    import subprocess
+    import sys
+
+    docs = [["菜", "很", "好吃"], ["菜", "很", "难吃"], ["服务", "很", "好"], ["服务", "很", "差"]] * 50
+    kv = probe.word2vec(docs, dim=8, min_count=1, epochs=5)
+    assert set(kv.index_to_key) == {"菜", "很", "好吃", "难吃", "服务", "好", "差"}
+    code = ("from book import probe; docs = [['菜','很','好吃'],['菜','很','难吃'],['服务','很','好'],['服务','很','差']]*50;"
+            "print(list(probe.word2vec(docs, dim=8, min_count=1, epochs=5)['菜'][:3]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert np.allclose(eval(out), kv["菜"][:3], atol=1e-6)        # another process (another str hash salt)
+
+
+def test_nearest_in_ranks_by_cosine_and_skips_the_query():
+    v = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [-1.0, 0.0]])
+    assert probe.nearest_in(v, ["a", "b", "c", "d"], "a", k=2) == ["b", "c"]
+
+
+def test_fits_side_by_side_equal_fits_one_after_another():
+    """fit_many in worker processes gives, seed for seed, the model and history fit gives in this
+    process, in the order of the jobs; a job that differs gives a different model."""
+    train, valid = made_up(60, 3), made_up(30, 4)
+    cfg = L.LSTMConfig(**{**TINY, "epochs": 3})
+    jobs = [{"train": train, "valid": valid, "cfg": cfg, "seed": s} for s in (2, 0, 1)]
+    side = L.fit_many(jobs, workers=2)
+    alone = [L.fit(**j, progress=False) for j in jobs]
+    assert [r.seed for r in side] == [2, 0, 1]
+    for a, b in zip(side, alone):
+        sa, sb = a.predictor.model.state_dict(), b.predictor.model.state_dict()
+        assert all(torch.equal(sa[k], sb[k]) for k in sa)
+        cols = ["train_loss", "valid_loss", "valid_accuracy"]
+        pd.testing.assert_frame_equal(a.history[cols], b.history[cols])
+        assert a.predictor.vocab.itos == b.predictor.vocab.itos
+    s0, s2 = side[1].predictor.model.state_dict(), side[0].predictor.model.state_dict()
+    assert not all(torch.equal(s0[k], s2[k]) for k in s0)
+    texts = valid["comment"].tolist()
+    np.testing.assert_array_equal(side[0].predictor.predict_proba(texts), alone[0].predictor.predict_proba(texts))
+
+
+def test_fit_workers_and_the_timing_note(monkeypatch):
+    import os
+
+    monkeypatch.setenv(D.DEVICE_ENV, "cpu")
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _: set(range(8)), raising=False)
+    assert (L.fit_workers(3), L.fit_workers(1), L.fit_workers(20)) == (3, 1, 4)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _: {0}, raising=False)
+    assert L.fit_workers(3) == 1
+    assert "一次训练一个模型" in L.timing_note(1) and "1 个 CPU 线程" in L.timing_note(1)
+    two = L.timing_note(2)
+    assert "2 个模型同时" in two and "旁边另有训练" in two

@@ -93,3 +93,38 @@ def test_log_ratio_bars_colours_by_sign(book_style):
     colors = [matplotlib.colors.to_hex(p.get_facecolor()) for p in ax.patches]
     assert colors == [plots.NEG.lower()] * 2 + [plots.POS.lower()] * 2
     assert glyph_warnings(fig) == []
+
+
+def test_confusion_heatmap_puts_the_positive_class_first_with_cell_names(book_style):
+    fig, ax = plt.subplots()
+    plots.confusion_heatmap([[5, 1], [2, 7]], ax=ax)  # rows true 0, 1; columns predicted 0, 1
+    assert [t.get_text() for t in ax.texts] == ["TP\n7", "FN\n2", "FP\n1", "TN\n5"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["正面", "负面"]
+    assert glyph_warnings(fig) == []
+
+
+def test_comparison_chart_draws_dots_not_bars(book_style):
+    t = pd.DataFrame({"accuracy": [0.585, 0.885], "ci_low": [0.52, 0.84], "ci_high": [0.65, 0.93]}, index=["甲", "乙"])
+    fig, ax = plt.subplots()
+    plots.comparison_chart(t, ax=ax)
+    assert not ax.patches  # no bars
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["甲", "乙"] and ax.get_xlim()[0] > 0
+    assert glyph_warnings(fig) == []
+
+
+def test_min_font_pt_and_png_metadata(book_style):
+    from PIL import Image
+
+    fig, ax = plt.subplots(figsize=(3, 2))
+    ax.plot([0, 1], [0, 1], label="线")
+    ax.legend(fontsize=7)
+    ax.set_title("标题", fontsize=14)
+    ax.text(0.5, 0.5, "", fontsize=3)  # empty: not drawn, not counted
+    assert plots.min_font_pt(fig) == 7
+    ax.get_legend().remove()
+    assert plots.min_font_pt(fig) == min(matplotlib.rcParams["xtick.labelsize"], matplotlib.rcParams["axes.titlesize"], 14)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", metadata=plots.png_metadata(fig))
+    plt.close(fig)
+    info = Image.open(io.BytesIO(buf.getvalue())).text
+    assert float(info["book:min-font-pt"]) == plots.min_font_pt(fig) and float(info["book:dpi"]) == fig.dpi

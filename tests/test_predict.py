@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -114,7 +115,7 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
 
 
 def test_cli_json(monkeypatch, capsys):
-    monkeypatch.setattr(P, "load_models", lambda models=None, artifacts=None: {"fake": FakeModel()})
+    monkeypatch.setattr(P, "load_models", lambda models=None, artifacts=None, precision="auto": {"fake": FakeModel()})
     assert main(["predict", "--json", "很好吃", "难吃"]) == 0
     lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert [r["models"]["fake"]["label"] for r in lines] == [1, 0]
@@ -223,7 +224,7 @@ def test_cli_process_never_imports_torch(tiny_artifacts):
 
 
 def fake_models(monkeypatch):
-    monkeypatch.setattr(P, "load_models", lambda models=None, artifacts=None: {"fake": FakeModel()})
+    monkeypatch.setattr(P, "load_models", lambda models=None, artifacts=None, precision="auto": {"fake": FakeModel()})
 
 
 def test_read_file_columns_and_labels(tmp_path):
@@ -284,3 +285,131 @@ def test_cli_bad_files_are_one_line(tmp_path, capsys):
         assert main(["predict", "--artifacts", str(tmp_path), *args]) == 2
         err = capsys.readouterr().err.strip()
         assert err.startswith("error: ") and msg in err and "\n" not in err
+
+
+# ---------------------------------------------------------------- CSVs that do not parse cleanly
+
+
+class CountingModel(FakeModel):
+    calls = 0
+
+    def predict_proba(self, texts):
+        CountingModel.calls += 1
+        return super().predict_proba(texts)
+
+
+@pytest.mark.parametrize("content, msg", [
+    ('review,label\n好吃,1\n"难吃,0\n不错,1\n', "line 3: not valid CSV (a double quote opened in it is never closed)"),
+    ('review,label\n好吃,1\n"难"吃,0\n', "line 3: not valid CSV (',' expected after '\"')"),
+    ('review,label\n好吃,1\n难吃,不好,0\n', "line 3: 3 fields where the header (line 1) has 2 "
+                                             "(a review holding a comma must be in double quotes)"),
+    ('review,label\n好吃,1\n难吃\n', "line 3: 1 field where the header (line 1) has 2"),
+    ('review,label\n', "only a header (line 1), no review below it"),
+    ('review,label\n\n\n', "only a header (line 1), no review below it"),
+])
+def test_a_malformed_csv_is_one_error_naming_the_line(tmp_path, monkeypatch, capsys, content, msg):
+    """With or without --labels: exit 2, one line naming the file and the line, nothing predicted."""
+    f = tmp_path / "bad.csv"
+    f.write_text(content, encoding="utf-8")
+    monkeypatch.setattr(P, "load_models", lambda *a, **k: {"fake": CountingModel()})
+    CountingModel.calls = 0
+    for extra in ([], ["--labels"], ["--labels", "--summary"]):
+        assert main(["predict", "--file", str(f), *extra]) == 2
+        out, err = capsys.readouterr()
+        assert out == "" and err == f"error: {f}: {msg}\n"
+    assert CountingModel.calls == 0
+    with pytest.raises(P.PredictError, match="line|header"):
+        P.read_file(f)
+
+
+def test_a_quoted_review_may_span_lines_and_hold_commas(tmp_path):
+    """The control for the errors above: a well-formed CSV with a quoted multi-line review and
+    CRLF line ends reads cleanly; the skipped empty review is named by the line it starts on."""
+    f = tmp_path / "ok.csv"
+    f.write_bytes('review,label\r\n"好吃,\r\n真的",1\r\n"",0\r\n难吃,0\r\n'.encode())
+    assert P.read_file(f, labels=True) == (["好吃,\r\n真的", "难吃"], [1, 0], [4])
+
+
+# ---------------------------------------------------------------- a progress bar for long files on a terminal
+
+
+class Terminal:
+    """stderr as a terminal: what is written is kept."""
+
+    def __init__(self):
+        self.parts = []
+
+    def write(self, s):
+        self.parts.append(s)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize("n, quiet, tty, bar", [(1200, "0", True, True), (1200, "1", True, False),
+                                                (1200, "0", False, False), (100, "0", True, False)])
+def test_progress_bar_only_for_long_files_on_a_terminal(tmp_path, monkeypatch, capsys, n, quiet, tty, bar):
+    class SlowModel(FakeModel):
+        def predict_proba(self, texts):
+            time.sleep(0.15)  # longer than tqdm's refresh interval (0.1 s): every step is drawn
+            return super().predict_proba(texts)
+
+    f = tmp_path / "long.txt"
+    f.write_text("好吃\n难吃\n" * (n // 2), encoding="utf-8")
+    monkeypatch.setattr(P, "load_models", lambda *a, **k: {"fake": SlowModel()})
+    monkeypatch.setenv("BOOK_QUIET", quiet)
+    term = Terminal()
+    if tty:
+        monkeypatch.setattr(sys, "stderr", term)
+    assert main(["predict", "--file", str(f), "--summary"]) == 0
+    out, err = capsys.readouterr()
+    shown = "".join(term.parts) + err
+    assert ("predicting" in shown and f"{P.PROGRESS_STEP}/{n}" in shown) == bar, shown
+    assert out.splitlines()[1].split() == ["fake", str(n), "0.500"], "the bar changes no result"
+
+
+# ---------------------------------------------------------------- a runtime package this Python lacks
+
+BLOCKED = """
+import sys
+sys.modules[sys.argv[1]] = None   # as in a Python without that package
+from book.__main__ import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.parametrize("package, model", [("onnxruntime", "lstm"), ("tokenizers", "bert"), ("jieba", "lstm"),
+                                            ("numpy", "lstm")])
+def test_a_missing_package_is_named_with_the_venv_to_use(tmp_path, package, model):
+    """Not «no trained model, run make book»: the package, and `.venv/bin/python -m book predict`."""
+    for folder, files in {"lstm": ("config.json", "vocab.json", "model.onnx"),
+                          "bert": ("book_bert.json", "tokenizer.json", "onnx.json", "model.onnx")}.items():
+        (tmp_path / folder).mkdir()
+        for name in files:
+            (tmp_path / folder / name).write_text('{"config": {"max_len": 5}}', encoding="utf-8")
+    r = subprocess.run([sys.executable, "-c", BLOCKED, package, "predict", "--artifacts", str(tmp_path),
+                        "--model", model, "好吃"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and r.stdout == ""
+    (line,) = r.stderr.splitlines()
+    assert line.startswith("error: ") and f"needs the Python package '{package}'" in line, line
+    assert "`.venv/bin/python -m book predict ...`" in line and "make book" not in line
+
+
+def test_units_and_coverage_are_each_models_own(tiny_artifacts):
+    models = P.load_models(artifacts=tiny_artifacts)
+    review = "环境不错，菜很好吃，火锅"                      # 火锅: no character of it in the tiny vocabularies
+    words = models["lstm"].units(review)
+    assert "环境" in words and "火锅" in words                 # jieba's words, known or not
+    known, total = models["lstm"].coverage(review)
+    assert total == len(words) and known == sum(w in models["lstm"].stoi for w in words) and known < total
+    pieces = models["bert"].units(review)
+    assert pieces[0] == "[CLS]" and pieces[-1] == "[SEP]" and "[UNK]" in pieces
+    k, n = models["bert"].coverage(review)
+    assert n == len(pieces) - 2 and k == n - pieces.count("[UNK]")
+    grams = models["tfidf"].units(review)
+    assert grams and all(len(g) <= 5 for g in grams)
+    k, n = models["tfidf"].coverage(review)
+    assert 0 < k < n and k == len(grams)

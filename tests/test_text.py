@@ -160,3 +160,18 @@ def test_review_traits_tags_negation_contrast_and_length():
     assert t["contrast"].tolist() == [True, False, False]
     assert t["chars"].tolist() == [17, 120, 6]
     assert [str(x)[0] for x in t["length"]] == ["短", "长", "短"]
+
+
+def test_review_traits_leave_lexicalised_negation_out():
+    from book.text import review_traits
+
+    t = review_traits(["味道不错，服务也不少", "菜不好吃", "没有下次了", "不过价格很贵"])
+    assert t["negation"].tolist() == [False, True, True, False]
+
+
+def test_bag_of_words_counts_jieba_words_in_order_of_first_appearance():
+    bow = text.bag_of_words(["她喜欢猫猫。", "他也喜欢猫猫。", "猫猫，猫猫"])
+    assert list(bow.columns) == ["她", "喜欢", "猫猫", "他", "也"]    # jieba keeps 猫猫 as one word
+    assert bow.loc["她喜欢猫猫。"].tolist() == [1, 1, 1, 0, 0]
+    assert bow.loc["他也喜欢猫猫。"].tolist() == [0, 1, 1, 1, 1]
+    assert bow.loc["猫猫，猫猫"].tolist() == [0, 0, 2, 0, 0]

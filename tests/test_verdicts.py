@@ -19,7 +19,7 @@ def test_pair_says_significant_only_below_alpha_after_holm():
     flipped = V.pair("甲", 0.80, "乙", 0.85, 0.01, 200)
     assert flipped.startswith("乙比甲高 0.050")
     no = V.pair("甲", 0.86, "乙", 0.87, 0.56, 200)
-    assert "分不出高下" in no and "-0.010" in no and "0.56" in no
+    assert "分不出高下" in no and "甲比乙低 0.010" in no and "0.56" in no
 
 
 def test_seeds_vs_counts_significant_seeds():
@@ -53,6 +53,16 @@ def test_mixed_sentence_follows_each_models_probabilities():
     assert bad.startswith("整句被每个模型判为正面")
 
 
+def test_mixed_sentence_explains_from_what_each_model_read():
+    probs = {"L": (0.3, 0.1, 0.2), "T": (0.3, 0.2, 0.2), "N": (0.3, 0.49, 0.2)}
+    s = V.mixed_sentence(probs, "这家的环境不差", "后半", units={"L": ["这家", "的", "环境", "不差"],
+                                                            "T": ["▁这家", "的", "环境", "不", "差"]})
+    assert "L读入的单位里有「不差」这个整体" in s and "错不在看不懂「不」" in s
+    assert "T读到的是分开的「不」和「差」" in s
+    assert "N给它的 P(正面) 离 0.5 不到 0.05（N 0.49）" in s and "几乎没有倾向" in s
+    assert "N却把它判为负面" not in s
+
+
 def test_expectation_follows_rank_and_significance():
     assert "得到了支持" in V.expectation("E5", 1, 10, "…", True, 0.05)
     assert "很弱的支持" in V.expectation("E5", 1, 10, "…", False, 0.01)
@@ -63,15 +73,9 @@ def test_expectation_follows_rank_and_significance():
     assert "并列第 4 高（与 1 个模型同分）" in V.expectation("E5", 4, 10, "…", False, -0.01, ties=1)
 
 
-def test_transfer_thesis_counts_wins_and_losses():
-    win = ("基准", 0.90, 0.80, 0.001)
-    tie = ("LSTM", 0.85, 0.84, 0.6)
-    loss = ("LSTM", 0.70, 0.80, 0.01)
-    assert "得到了支持" in V.transfer_thesis("E5", {"外卖": [win], "网购": [win]})
-    part = V.transfer_thesis("E5", {"外卖": [win, tie]})
-    assert "部分支持" in part and "2 个比较中 1 个" in part and "显著高于基准（0.900 对 0.800，校正后 p = 0.001）" in part
-    assert "没有得到支持" in V.transfer_thesis("E5", {"外卖": [loss, tie]})
-    assert "取决于领域和对手" in V.transfer_thesis("E5", {"外卖": [win], "网购": [loss]})
-    assert "没有一个比较在 Holm 校正后显著" in V.transfer_thesis("E5", {"外卖": [tie]})
-    with pytest.raises(ValueError):
-        V.transfer_thesis("E5", {})
+
+
+def test_seeds_vs_with_one_seed_says_it_is_one_run():
+    one = V.seeds_vs("T", "B", [0.03], [0.01])
+    assert one.startswith("T（只有 1 个种子）与B相差 +0.030") and "不能据此说整个模型族" in one
+    assert "分不出高下" in V.seeds_vs("T", "B", [0.01], [0.6])

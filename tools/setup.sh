@@ -13,6 +13,9 @@
 #      own etc/jupyter/labconfig, so nothing outside .venv changes);
 #   5. MathJax 3 in .venv/share/mathjax, which the build copies into _static so the
 #      formulas render offline (tools/fetch_mathjax.py; npm or the npm registry's URL).
+#   6. the 试一试 page's JavaScript libraries (onnxruntime-web, jieba-wasm,
+#      @huggingface/tokenizers) into node_modules/ with `npm ci --ignore-scripts`, at the
+#      versions package-lock.json pins (node and npm from the system's packages if missing).
 # Idempotent: re-running it only fills what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +25,7 @@ PYTHON=${PYTHON:-python3}
 need_pkgs=()
 if ! fc-list :lang=zh family 2>/dev/null | grep -q .; then need_pkgs+=(fonts-wqy-microhei); fi
 if [ "${BOOK_SKIP_BROWSER:-0}" != 1 ] && ! command -v chromium >/dev/null 2>&1; then need_pkgs+=(chromium); fi
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then need_pkgs+=(nodejs npm); fi
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   echo "setup: installing system packages: ${need_pkgs[*]}"
@@ -43,6 +47,10 @@ fi
 "$VENV/bin/jupytext-config" --settings-file "$VENV/etc/jupyter/labconfig/default_setting_overrides.json" \
   set-default-viewer markdown myst
 "$VENV/bin/python" tools/fetch_mathjax.py
+# the 试一试 page's browser libraries, exactly as package-lock.json pins them (no install scripts)
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+fi
 "$VENV/bin/python" - <<'PY'
 import torch, transformers, fastai, jieba, sklearn, hyperopt  # noqa: F401
 from fastai.text.all import Learner  # noqa: F401
