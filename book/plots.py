@@ -56,7 +56,7 @@ def setup() -> str:
     """Apply the book's style; returns the CJK font in use. Call once per chapter."""
     font = cjk_font()
     sns.set_theme(style="whitegrid", context="notebook", font=font,
-                  rc={"axes.unicode_minus": False, "figure.dpi": 110, "savefig.dpi": 110,
+                  rc={"axes.unicode_minus": True, "figure.dpi": 110, "savefig.dpi": 110,
                       "font.sans-serif": [font, "DejaVu Sans"]})
     # Missing glyphs are a bug, not a warning to scroll past.
     warnings.filterwarnings("error", message=r"Glyph \d+ .* missing from font")

@@ -221,12 +221,19 @@ def mixed_sentence(probs: dict, first: str, second: str, units: dict | None = No
         out.append(f"整句被{'、'.join(whole_neg)}判为负面（与人的读法一致），被{'、'.join(whole_pos)}判为正面")
     close = [m for m in first_bad if abs(probs[m][1] - 0.5) < NEAR_HALF]
     clear = [m for m in first_bad if m not in close]
+
+    def firsts(models):  # one model's number alone, several with their names
+        if len(models) == 1:
+            return f"{probs[models[0]][1]:.2f}"
+        return "，".join(f"{m}{_gap(m)}{probs[m][1]:.2f}" for m in models)
+
+    lead = f"前半句「{first}」是轻微的肯定，"      # said once, by the first clause that needs it
     if close:
-        ps = "，".join(f"{m}{_gap(m)}{probs[m][1]:.2f}" for m in close)
-        out.append(f"前半句「{first}」是轻微的肯定，{'、'.join(close)}给它的 P(正面) 离 0.5 不到 {NEAR_HALF}（{ps}）："
+        out.append(f"{lead}{'、'.join(close)}给它的 P(正面) 离 0.5 不到 {NEAR_HALF}（{firsts(close)}）："
                    "按 0.5 的门槛算是负面，实际上几乎没有倾向")
+        lead = "对前半句，"
     if clear:
-        ps = "，".join(f"{m}{_gap(m)}{probs[m][1]:.2f}" for m in clear)
+        ps = firsts(clear)
         whole_word = [m for m in clear if units and "不差" in units.get(m, ())]
         split = [m for m in clear if m not in whole_word]
         why = []
@@ -234,7 +241,7 @@ def mixed_sentence(probs: dict, first: str, second: str, units: dict | None = No
             why.append(f"{'、'.join(whole_word)}读入的单位里有「不差」这个整体，它的分量是从训练评论里学来的，错不在看不懂「不」")
         if split:
             why.append(f"{'、'.join(split)}读到的是分开的「不」和「差」，而「差」在训练评论里几乎总是负面信号")
-        out.append(f"前半句「{first}」是轻微的肯定，{'、'.join(clear)}却把它判为负面（P(正面)：{ps}）：" + "；".join(why))
+        out.append(f"{lead}{'、'.join(clear)}却把它判为负面（P(正面)：{ps}）：" + "；".join(why))
     else:
         out.append(f"前半句「{first}」被每个模型读成了正面，「不差」没有被读反")
     if len(second_ok) == len(probs):

@@ -128,3 +128,15 @@ def test_min_font_pt_and_png_metadata(book_style):
     plt.close(fig)
     info = Image.open(io.BytesIO(buf.getvalue())).text
     assert float(info["book:min-font-pt"]) == plots.min_font_pt(fig) and float(info["book:dpi"]) == fig.dpi
+
+
+def test_tick_labels_use_the_minus_sign_not_a_hyphen():
+    import matplotlib.pyplot as plt
+
+    plots.setup()
+    fig, ax = plt.subplots()
+    ax.plot([-3, 2], [-1, 1])
+    fig.canvas.draw()
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    plt.close(fig)
+    assert any(s.startswith("\u2212") for s in labels) and not any(s.startswith("-") for s in labels)

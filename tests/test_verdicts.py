@@ -45,7 +45,7 @@ def test_contrast_errors_names_which_models_err_more():
 def test_mixed_sentence_follows_each_models_probabilities():
     s = V.mixed_sentence({"A": (0.3, 0.2, 0.4), "B": (0.6, 0.7, 0.6)}, "前半", "后半")
     assert "被A判为负面" in s and "被B判为正面" in s
-    assert "A却把它判为负面（P(正面)：A 0.20）" in s
+    assert "A却把它判为负面（P(正面)：0.20）" in s
     assert "后半句「后半」被B判为正面" in s
     good = V.mixed_sentence({"A": (0.1, 0.8, 0.1), "B": (0.2, 0.9, 0.3)}, "前半", "后半")
     assert good.startswith("整句被每个模型判为负面") and "没有被读反" in good and "被每个模型判为负面。" in good
@@ -59,8 +59,9 @@ def test_mixed_sentence_explains_from_what_each_model_read():
                                                             "T": ["▁这家", "的", "环境", "不", "差"]})
     assert "L读入的单位里有「不差」这个整体" in s and "错不在看不懂「不」" in s
     assert "T读到的是分开的「不」和「差」" in s
-    assert "N给它的 P(正面) 离 0.5 不到 0.05（N 0.49）" in s and "几乎没有倾向" in s
+    assert "N给它的 P(正面) 离 0.5 不到 0.05（0.49）" in s and "几乎没有倾向" in s
     assert "N却把它判为负面" not in s
+    assert s.count("是轻微的肯定") == 1 and "对前半句，L、T却把它判为负面（P(正面)：L 0.10，T 0.20）" in s
 
 
 def test_expectation_follows_rank_and_significance():

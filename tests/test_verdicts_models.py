@@ -271,8 +271,9 @@ def test_seen_at_least():
 def test_mixed_sentence_puts_no_space_after_a_full_width_bracket():
     from book import verdicts as V
 
-    s = V.mixed_sentence({"LSTM（种子 1）": (0.3, 0.49, 0.4), "B": (0.6, 0.2, 0.6)}, "前半", "后半")
-    assert "LSTM（种子 1）0.49" in s and "） 0.49" not in s and "B 0.20" in s
+    s = V.mixed_sentence({"LSTM（种子 1）": (0.3, 0.49, 0.4), "B": (0.6, 0.2, 0.6), "C": (0.6, 0.3, 0.6),
+                          "D（种子 0）": (0.6, 0.1, 0.6)}, "前半", "后半")
+    assert "（0.49）" in s and "D（种子 0）0.10" in s and "） 0.10" not in s and "B 0.20" in s
 
 
 def test_prefix_reading_says_lower_not_minus():
@@ -289,3 +290,13 @@ def test_pair_caveat_only_once():
     first, second = V.pair("甲", 0.8, "乙", 0.8, 1.0, 200), V.pair("甲", 0.8, "丙", 0.8, 1.0, 200, caveat=False)
     assert "甲与乙持平" in first and "不等于两者一样好" in first
     assert second.endswith("分不出高下") and "不等于" not in second
+
+
+def test_seed_spread_says_one_seed_instead_of_a_range_from_a_number_to_itself():
+    assert display.seed_spread([0.89]) == "只有 1 个种子，测试集准确率为 0.890"
+    assert display.seed_spread([0.89], saved=0.89) == "只有 1 个种子，测试集准确率为 0.890"
+    three = display.seed_spread([0.865, 0.825, 0.85], saved=0.85)
+    assert three == "3 个种子的测试集准确率在 0.825 到 0.865 之间，平均 0.847，保存给预测器的那个种子为 0.850"
+    assert display.seed_spread([0.8, 0.9], what="验证集准确率").startswith("2 个种子的验证集准确率在 0.800 到 0.900")
+    with pytest.raises(ValueError):
+        display.seed_spread([])
