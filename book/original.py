@@ -87,6 +87,8 @@ FACTS: dict[str, Fact] = {
     # ---- the report's figures (screenshots of classification reports)
     "lstm_figure": Fact("figure", "LSTM 在 200 条测试评论上的准确率为", 0.79, figure="result_lstm.png"),
     "bert_figure": Fact("figure", "BERT 在 200 条测试评论上的准确率为", 0.91, figure="result_bert.png"),
+    "tsne_figure": Fact("figure", "训练后的 LSTM 嵌入矩阵中 22 个词（按 LSTM 自己的词表 vocab_to_int 取行）的 t-SNE 投影",
+                        figure="LSTM.png"),
     # ---- what the notebook printed (Sentiment_RNN.ipynb)
     "svm_notebook": Fact("notebook", "SVC 在测试集上的准确率", 0.565, fmt=".3f"),
     "nb_notebook": Fact("notebook", "朴素贝叶斯在 hyperopt 中的最好成绩", 0.590, fmt=".3f",
@@ -105,7 +107,6 @@ FACTS: dict[str, Fact] = {
     "lstm_dropout": Fact("code", "两层 LSTM 之间有 0.5 的 dropout，全连接层前还有 0.3 的 dropout，"
                                           "全连接层读的是最后一个时间步的输出"),
     "bert_libraries": Fact("code", "BERT 是用 fastai v1 和 pytorch_transformers 的分词器微调的 bert-base-chinese"),
-    "tsne_index": Fact("code", "第二个 t-SNE 单元用 BERT 分词器的编号（单个汉字）去取 LSTM 嵌入矩阵的行，而不是 LSTM 自己的词表"),
 }
 
 

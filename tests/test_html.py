@@ -50,6 +50,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from pages import TSNE_ACCUSATION
 
 pytestmark = pytest.mark.browser
 
@@ -942,3 +943,11 @@ def test_navigation_lists_every_chapter(page, server):
     linked = {h.split("#")[0].removeprefix("./").removesuffix(".html") for h in hrefs if h}
     missing = [p for p in toc_pages()[1:] if p not in linked]
     assert not missing, f"chapters missing from the navigation: {missing}"
+
+
+def test_no_page_repeats_the_retracted_tsne_accusation():
+    pages = sorted(HTML.rglob("*.html"))
+    assert pages, f"no built pages under {HTML}: run make book first"
+    found = [f"{p.relative_to(HTML)}: {m.group(0)!r}" for p in pages
+             for m in TSNE_ACCUSATION.finditer(p.read_text(encoding="utf-8"))]
+    assert not found, "built pages still say the original's t-SNE used the wrong vocabulary: " + "; ".join(found)

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from pages import TSNE_ACCUSATION
 
 from book import original
 
@@ -126,3 +127,10 @@ def test_say_names_the_source_kind():
         original.Fact("text", "x")
     v = original.values()
     assert v["lstm_figure"] == 0.79 and v["gain_q"] == original.quote("gain") and "knn_text_say" in v
+
+
+def test_no_source_repeats_the_retracted_tsne_accusation():
+    sources = [*PAGES, ROOT / "README.md", *sorted((ROOT / "book").glob("*.py"))]
+    found = [f"{p.name}: {m.group(0)!r}" for p in sources for m in TSNE_ACCUSATION.finditer(p.read_text(encoding="utf-8"))]
+    assert not found, "the original's t-SNE used the LSTM's own vocabulary; these still say otherwise: " + "; ".join(found)
+    assert TSNE_ACCUSATION.search("它用 BERT 分词器的 token 编号去取 LSTM 嵌入矩阵的行") and TSNE_ACCUSATION.search("t-SNE 图用错了词表")
