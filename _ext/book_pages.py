@@ -113,6 +113,75 @@ def add_notebook_download(app: Sphinx, pagename: str, templatename: str, context
     context["ipynb_source"] = f"{pagename}.ipynb"
 
 
+def _script_text(js) -> str:
+    """A page script's URL and inline body, whatever Sphinx's asset class (str or _JavaScript)."""
+    if isinstance(js, str):
+        return js
+    return f"{getattr(js, 'filename', '') or ''} {getattr(js, 'attributes', {}).get('body', '')}"
+
+
+def drop_thebe(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """No live kernels here (no launch buttons): drop sphinx-thebe's scripts, which Jupyter Book
+    loads on every page, declare ``const THEBE_JS_URL`` twice (a SyntaxError in the console) and
+    name a CDN URL. Any other script from outside the book goes too: pages load nothing remote."""
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    context["script_files"] = [js for js in scripts
+                               if not any(k in _script_text(js) for k in ("THEBE", "thebe", "://"))]
+
+
+# Strings of the themes' interface that stay English or Taiwanese in their zh_CN catalogues,
+# put into Simplified Chinese in every built page (attributes and text alike).
+UI_ZH_CN = {
+    "列印成 PDF": "打印为 PDF",
+    '"Toggle primary sidebar"': '"显示或隐藏左侧栏"',
+    '"Toggle secondary sidebar"': '"显示或隐藏右侧栏"',
+    '"Toggle hidden content"': '"显示或隐藏内容"',
+    '"Color mode"': '"配色模式"',
+    '"System Settings"': '"跟随系统"',
+    '"Search this book..."': '"搜索本书……"',
+    '"Link to this heading"': '"链接到此标题"',
+    '"Link to this image"': '"链接到此图"',
+    '"Link to this code"': '"链接到此代码"',
+    '"Link to this table"': '"链接到此表"',
+    '"Link to this equation"': '"链接到此公式"',
+    'aria-label="Main"': 'aria-label="主导航"',
+    'aria-label="Page"': 'aria-label="本页导航"',
+    'aria-label="Version switcher list"': 'aria-label="版本列表"',
+}
+
+
+def simplified_ui(app: Sphinx, exception) -> None:
+    """Replace ``UI_ZH_CN``'s strings in every HTML page of the build."""
+    if exception is not None or app.builder.format != "html":
+        return
+    for page in Path(app.outdir).rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        new = text
+        for old, zh in UI_ZH_CN.items():
+            new = new.replace(old, zh)
+        if new != text:
+            page.write_text(new, encoding="utf-8")
+
+
+FRONT_PAGE = "index"    # pastes chapter 6's findings (MyST-NB's cross-document glue)
+
+
+def reread_front_page(app: Sphinx, env, added, changed, removed) -> list[str]:
+    """The front page pastes the findings chapter 6 glued; Sphinx does not know that, so whenever
+    any page is read again (a chapter re-executed), read and write the front page again too."""
+    return [FRONT_PAGE] if (added | changed) - {FRONT_PAGE} and FRONT_PAGE in env.found_docs else []
+
+
+def default_color_mode(app: Sphinx, config) -> None:
+    """pydata-sphinx-theme writes ``default_mode`` into each page's script; left empty, every page
+    logs "Got invalid theme mode" as a console error. "auto" follows the reader's system."""
+    context = dict(config.html_context or {})
+    context.setdefault("default_mode", "auto")      # a template variable of the theme, not an option
+    config.html_context = context
+
+
 def use_local_mathjax(app: Sphinx, config) -> None:
     """Point mathjax_path at the environment's MathJax when it is there (and the config
     has not chosen another MathJax)."""
@@ -322,9 +391,13 @@ def number_tables(app: Sphinx, doctree: nodes.document, docname: str) -> None:
 
 def setup(app: Sphinx) -> dict:
     app.connect("config-inited", use_local_mathjax)
+    app.connect("config-inited", default_color_mode)
     # before sphinx-book-theme builds its header buttons (priority 501)
     app.connect("html-page-context", add_notebook_download, priority=450)
     app.connect("build-finished", copy_mathjax)
+    app.connect("html-page-context", drop_thebe, priority=900)     # after sphinx-thebe added its scripts
+    app.connect("build-finished", simplified_ui)
+    app.connect("env-get-outdated", reread_front_page)
     app.connect("doctree-resolved", space_page)
     app.connect("env-get-updated", number_per_chapter, priority=900)  # after Sphinx's own numbering
     app.connect("doctree-resolved", number_tables)

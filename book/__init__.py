@@ -1,7 +1,18 @@
-"""Helper package of the dianping sentiment book.
+"""Helper package of the dianping sentiment book. Chapters import what they need, e.g.
+``from book import data, text, evaluate, plots``.
 
-The modules follow the pipeline: data → text → baselines → lstm → bert → evaluate → plots.
-Chapters import what they need, e.g. ``from book import data, text, evaluate, plots``.
+Where things live, in the order the book uses them:
+
+- data (download, verify, split) → text (jieba, CJK, log-ratio) → baselines (TF-IDF, hyperopt);
+- lstm (the LSTM, the original's recipe as ``lstm.ORIGINAL_CONFIG``) and probe (what it learned);
+- bert (fine-tuning with fastai + transformers), layers (layer probes, CKA, 「方便」), device (CPU/GPU);
+- evaluate (metrics, bootstrap, McNemar, Holm, and the run record ``metrics.json``);
+- generalization (other domains, learning curves, contrast clauses);
+- original (the report's words and numbers), ledger (its claims tested), findings (the main findings);
+- display (Chinese names and tables), plots (figures), verdicts (sentences computed from numbers);
+- predict and export (the ONNX predictor behind ``python -m book predict``), ``__main__`` (its CLI).
+
+:func:`expect` guards a hand-written sentence whose direction depends on the run.
 """
 __version__ = "0.1.0"
 
@@ -32,3 +43,20 @@ def first_line(e: Exception) -> str:
     """The first line of an exception's message (its type name when it has none), for one-line errors."""
     text = str(e).strip()
     return text.splitlines()[0].rstrip(".") if text else type(e).__name__
+
+
+class ClaimNoLongerHolds(AssertionError):
+    """A sentence of the book is no longer true of this run (raised by :func:`expect`)."""
+
+
+def expect(condition, sentence: str, why: str = "") -> None:
+    """Guard a hand-written sentence whose direction depends on the run: when ``condition`` is
+    false, the build fails naming the sentence (its first words) and why it should have held, so a
+    re-run that no longer supports it cannot publish it.
+
+        book.expect(best_acc > lstm_acc, "主要发现：字 n-gram TF-IDF 好于 LSTM", "最佳基准的准确率高于 LSTM 各种子的平均")
+    """
+    if not bool(condition):
+        head = sentence if len(sentence) <= 40 else sentence[:40] + "…"
+        raise ClaimNoLongerHolds(f"this run no longer supports the sentence 「{head}」"
+                                 + (f": it needs {why}" if why else "") + "; rewrite the sentence or find out why")

@@ -39,7 +39,8 @@ ROLE_NAMES = {
     "transformer": "预训练 Transformer",
     "snownlp": "SnowNLP",
 }
-FAMILY_NAMES = {"baseline": "TF-IDF 基准", "lstm": "LSTM", "bilstm": "双向 LSTM", "bert": "预训练 Transformer",
+FAMILY_NAMES = {"baseline": "TF-IDF 基准", "lstm": "LSTM", "bilstm": "双向 LSTM", "lstm_original": "原报告式 LSTM",
+                "bert": "预训练 Transformer",
                 "peer": "现成模型"}
 COLUMN_NAMES = {
     "model": "模型", "name": "模型", "family": "模型族", "seed": "种子",
@@ -66,10 +67,11 @@ def model_name(name: str, encoder: str | None = None) -> str:
     'bert' / 'bert_seed2' → ``encoder`` (the transformer's display name, see :func:`encoder_name`)."""
     if name in MODEL_NAMES:
         return MODEL_NAMES[name]
-    m = re.fullmatch(r"(bilstm|lstm|bert)(?:_seed(\d+))?", name)
+    m = re.fullmatch(r"(bilstm|origlstm|lstm|bert)(?:_seed(\d+))?", name)
     if m:
         family, seed = m.groups()
-        base = {"lstm": "LSTM", "bilstm": "双向 LSTM"}.get(family) or encoder or "预训练 Transformer"
+        base = ({"lstm": "LSTM", "bilstm": "双向 LSTM", "origlstm": "原报告式 LSTM"}.get(family)
+                or encoder or "预训练 Transformer")
         return f"{base}（种子 {seed}）" if seed is not None else base
     return name
 
@@ -215,26 +217,50 @@ def text_width(s: str) -> float:
     return sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.55 for ch in str(s))
 
 
+PAGE_EM = 43.0        # the article's width at 1280 px (688 px) in the page's 16 px em
+TABLE_FONT = 0.9      # _static/custom.css sets tables in 0.9 em
+COMPACT_FONT = 0.8    # a table too wide for the page is set smaller (12.8 px, above 9 pt) ...
+CELL_PAD_EM = 1.6     # ... each cell has 0.8 em of padding on either side
+
+
 def _layout(df: pd.DataFrame, formatters: dict, index: bool) -> list[dict]:
-    """CSS for one table (pandas Styler's classes): a header up to 10 em wide or a column whose
-    cells are all up to 16 em wide never wraps; a longer header gets a little more than half its
-    width (two lines) as its minimum, a longer text column 12 em."""
-    rules = []
-
-    def head(sel, text):
-        w = text_width(text)
-        rules.append({"selector": sel, "props": "white-space: nowrap;" if w <= 10 else f"min-width: {w / 2 + 1:.1f}em;"})
-
-    def cells(sel, values):
-        w = max((text_width(v) for v in values), default=0)
-        rules.append({"selector": sel, "props": "white-space: nowrap;" if w <= 16 else "min-width: 12em;"})
-
-    for i, c in enumerate(df.columns):
-        head(f"th.col_heading.col{i}", " ".join(map(str, c)) if isinstance(c, tuple) else str(c))
-        cells(f"td.col{i}", [formatters[c](v) for v in df[c]])
+    """CSS for one table (pandas Styler's classes) that fits the page at 1280 px: a header up to 10 em
+    wide or a column whose cells are all up to 16 em wide never wraps; a longer header gets a little
+    more than half its width (two lines) as its minimum, a longer text column 12 em. When that
+    would be wider than the page, the table is set smaller, headers over 4 em wrap to two lines and
+    text columns wrap down to 6 em, so no table needs horizontal scrolling."""
+    cols = [(f"th.col_heading.col{i}", " ".join(map(str, c)) if isinstance(c, tuple) else str(c),
+             f"td.col{i}", [formatters[c](v) for v in df[c]]) for i, c in enumerate(df.columns)]
     if index:
-        cells("th.row_heading", [" ".join(map(str, v)) if isinstance(v, tuple) else str(v) for v in df.index])
-    return rules
+        cols.append((None, "", "th.row_heading", [" ".join(map(str, v)) if isinstance(v, tuple) else str(v)
+                                                  for v in df.index]))
+
+    def plan(head_nowrap: float, cell_nowrap: float, cell_min: float):
+        rules, width = [], 0.0
+        for hsel, htext, csel, values in cols:
+            hw = text_width(htext)
+            cw = max((text_width(v) for v in values), default=0)
+            if hsel:
+                hmin = hw if hw <= head_nowrap else hw / 2 + 1
+                rules.append({"selector": hsel, "props": "white-space: nowrap;" if hw <= head_nowrap
+                              else f"min-width: {hmin:.1f}em;"})
+            else:
+                hmin = 0
+            cmin = cw if cw <= cell_nowrap else cell_min
+            rules.append({"selector": csel, "props": "white-space: nowrap;" if cw <= cell_nowrap
+                          else f"min-width: {cell_min:g}em;"})
+            width += max(hmin, cmin) + CELL_PAD_EM
+        return rules, width
+
+    rules, width = plan(10, 16, 12)
+    if width * TABLE_FONT <= PAGE_EM:
+        return rules
+    budget = PAGE_EM / COMPACT_FONT
+    for cell_min in (10, 8, 6):
+        rules, width = plan(4, min(cell_min, 16), cell_min)
+        if width <= budget:
+            break
+    return [{"selector": "", "props": f"font-size: {COMPACT_FONT}em;"}, *rules]
 
 
 _TABLES: dict[str, int] = {}  # caption → number, in the order this kernel (one chapter) first showed them

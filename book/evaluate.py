@@ -404,6 +404,7 @@ WRITERS = {
     "results.baselines": "chapters/03a_baselines.md",
     "results.lstm_saved_seed": "chapters/03b_lstm.md",
     "results.lstm_tsne": "chapters/03b_lstm.md",
+    "results.original_lstm": "chapters/03b_lstm.md",
     "results.word2vec": "chapters/03b_lstm.md",
     "results.bert": "chapters/03c_bert.md",
     "results.layer_probe": "chapters/03c_bert.md",
@@ -417,6 +418,7 @@ WRITERS = {
     "chapters": "chapters/01_definition.md",
 }
 MODEL_WRITERS = (("lstm_seed", "chapters/03b_lstm.md"), ("bilstm_seed", "chapters/03b_lstm.md"),
+                 ("origlstm_seed", "chapters/03b_lstm.md"),
                  ("bert", "chapters/03c_bert.md"), ("snownlp", "chapters/04b_generalization.md"),
                  ("", "chapters/03a_baselines.md"))
 

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from . import evaluate
-from .text import CONTRAST_SPLIT_WORDS, log_ratio, tokenize, word_counts
+from .text import CLAUSE_BREAKS, CLAUSE_OPENING_ONLY, CONTRAST_SPLIT_WORDS, log_ratio, tokenize, word_counts
 from .verdicts import ALPHA
 
 METRICS = ("accuracy", "f1_macro", "balanced_accuracy")
@@ -404,19 +404,25 @@ def family_verdict(summary: pd.DataFrame, domain_name, what: str = "更准") -> 
     """The rows of :func:`family_summary` (one per domain and pair of families) summed up
     instead of read out: which pairs every seed pair settles (and which way, ``what``: 更准,
     损失更小 …), how many no seed pair settles, and which depend on the seeds."""
-    clear, none, mixed = [], [], []
+    clear, none, mixed, clear_n = [], [], [], []
     for r in summary.itertuples():
         where = domain_name(r.domain)
         if r.a_better == r.n or r.b_better == r.n:
             win, lose = (r.family_a, r.family_b) if r.a_better == r.n else (r.family_b, r.family_a)
             clear.append(f"{where}上{win}比{lose}")
+            clear_n.append(r.n)
         elif r.a_better == 0 and r.b_better == 0:
             none.append(f"{where}上{r.family_a}与{r.family_b}")
         else:
             mixed.append(f"{where}上{r.family_a}与{r.family_b}（{r.n} 对中 {r.a_better + r.b_better} 对显著）")
     parts = []
     if clear:
-        parts.append(f"{len(clear)} 组的每一对种子都显著且方向一致：{'、'.join(clear)}{what}")
+        if max(clear_n) == 1:      # one run of each family: one test, not "every pair of seeds"
+            parts.append(f"{len(clear)} 组显著（每组只有一对运行，一次比较）：{'、'.join(clear)}{what}")
+        elif min(clear_n) == 1:
+            parts.append(f"{len(clear)} 组显著且方向一致（其中有的组只有一对运行）：{'、'.join(clear)}{what}")
+        else:
+            parts.append(f"{len(clear)} 组的每一对运行都显著且方向一致：{'、'.join(clear)}{what}")
     if none:
         parts.append(f"{len(none)} 组没有一对分得出高下" + (f"（{'、'.join(none)}）" if len(none) <= 2 else ""))
     if mixed:
@@ -507,16 +513,18 @@ def curve_plot(curves: pd.DataFrame, ax=None, title: str = ""):
     import matplotlib.pyplot as plt
 
     ax = ax or plt.gca()
+    sizes = sorted(curves["size"].unique())
     for model, part in curves.groupby("model", sort=False):
         agg = part.groupby("size")["accuracy"].agg(["mean", "min", "max", "count"])
-        line, = ax.plot(agg.index, agg["mean"], marker="o", label=model)
+        partial = len(agg) < len(sizes)       # trained at some sizes only: the line between is no data
+        label = model + ("（只在 " + "、".join(str(n) for n in agg.index) + " 条上训练；虚线只是连接）" if partial else "")
+        line, = ax.plot(agg.index, agg["mean"], marker="o", ls="--" if partial else "-", label=label)
         if (agg["count"] > 1).any():
             ax.fill_between(agg.index, agg["min"], agg["max"], color=line.get_color(), alpha=0.2)
     ax.set_xscale("log", base=2)
-    sizes = sorted(curves["size"].unique())
     ax.set_xticks(sizes, [str(s) for s in sizes])
     ax.set(title=title, xlabel="训练评论条数（对数刻度）", ylabel="点评测试集准确率")
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), frameon=False)      # off the curves
     return ax
 
 
@@ -527,9 +535,12 @@ def curve_plot(curves: pd.DataFrame, ax=None, title: str = ""):
 def split_contrast(text: str, words=CONTRAST_SPLIT_WORDS, min_side: int = 2):
     """(first clause, last clause, word) at the first contrast word with at least ``min_side``
     Han characters on each side (the word opens the last clause, as in 「这家的环境不差，」 /
-    「但是菜不怎么好吃。」); None when the review has none."""
+    「但是菜不怎么好吃。」); None when the review has none. 就是 and 只是 count only where they open a
+    clause, right after a punctuation mark (``CLAUSE_OPENING_ONLY``): 「就是好吃」 is no contrast."""
     for i in range(len(text)):
         for w in words:
+            if w in CLAUSE_OPENING_ONLY and (i == 0 or text[i - 1] not in CLAUSE_BREAKS):
+                continue
             if text.startswith(w, i):
                 first, last = text[:i], text[i:]
                 if sum(_is_han(c) for c in first) >= min_side and sum(_is_han(c) for c in last[len(w):]) >= min_side:
@@ -617,9 +628,13 @@ def shift_verdict(counts: dict, control: dict, k: int) -> str:
     else:
         parts.append("方向相反的词：" + "、".join(f"{d} {n} 个" for d, n in flipped.items()))
     weak = "、".join(f"{d} {c.get('weaker', 0)} 个" for d, c in counts.items())
-    parts.append(f"明显变弱的词{weak}，而在同一领域、训练时没见过的点评测试集上也有 {control.get('weaker', 0)} 个"
-                 f"（另有 {control.get('absent', 0)} 个在那 200 条里出现太少、无法计算）：按训练集上最极端的数值挑出的词，"
-                 "换一份新样本本来就会变弱一些，变弱不全是领域的差别")
+    absent = f"另有 {control.get('absent', 0)} 个在那 200 条里出现太少、无法计算"
+    if control.get("weaker", 0):
+        parts.append(f"明显变弱的词{weak}，而在同一领域、训练时没见过的点评测试集上也有 {control['weaker']} 个"
+                     f"（{absent}）：按训练集上最极端的数值挑出的词，换一份新样本本来就会变弱一些，变弱不全是领域的差别")
+    else:
+        parts.append(f"明显变弱的词{weak}；在同一领域、训练时没见过的点评测试集上没有一个明显变弱（{absent}），"
+                     "这个对照太小，说明不了变弱里有多少来自领域、多少只是换了一份样本")
     return "；".join(parts) + "。"
 
 

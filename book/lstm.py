@@ -184,7 +184,42 @@ def collate(batch):
     return x, lengths, torch.tensor(labels, dtype=torch.float32)
 
 
-def make_loader(ds: ReviewDataset, batch_size: int, shuffle: bool, seed: int = 0) -> DataLoader:
+def collate_left(batch, max_len: int):
+    """The original's ``pad_features``: each review's first ``max_len`` ids, zeros on the left to
+    exactly ``max_len``. Returns (ids [B, max_len], labels [B] as float)."""
+    seqs, labels = zip(*batch)
+    x = torch.full((len(seqs), max_len), PAD, dtype=torch.long)
+    for i, s in enumerate(seqs):
+        s = list(s)[:max_len]
+        x[i, max_len - len(s):] = torch.tensor(s, dtype=torch.long)
+    return x, torch.tensor(labels, dtype=torch.float32)
+
+
+class ShuffledBatchSampler(Sampler):
+    """Plain shuffled batches (the original's ``DataLoader(shuffle=True)``), seeded: the order of
+    epoch e depends only on (seed, e)."""
+
+    def __init__(self, n: int, batch_size: int, seed: int = 0):
+        self.n, self.batch_size, self.seed, self.epoch = n, batch_size, seed, 0
+
+    def __len__(self) -> int:
+        return math.ceil(self.n / self.batch_size)
+
+    def __iter__(self):
+        perm = np.random.default_rng([self.seed, self.epoch]).permutation(self.n)
+        self.epoch += 1
+        yield from (perm[i:i + self.batch_size].tolist() for i in range(0, self.n, self.batch_size))
+
+
+def make_loader(ds: ReviewDataset, batch_size: int, shuffle: bool, seed: int = 0,
+                left_pad_to: int | None = None) -> DataLoader:
+    """Length buckets padded on the right (the book's way), or, with ``left_pad_to``, shuffled
+    batches left-padded to that many ids (the original's way; yields (ids, None, labels))."""
+    if left_pad_to is not None:
+        def collate_fn(batch):
+            x, y = collate_left(batch, left_pad_to)
+            return x, None, y
+        return DataLoader(ds, batch_sampler=ShuffledBatchSampler(len(ds), batch_size, seed), collate_fn=collate_fn)
     return DataLoader(ds, batch_sampler=BucketBatchSampler(ds.lengths(), batch_size, shuffle, seed),
                       collate_fn=collate)
 
@@ -213,8 +248,19 @@ class LSTMConfig:
     lr: float = 1e-3
     weight_decay: float = 0.0
     clip: float = 5.0             # gradient norm clipping
+    # the original's way of feeding and keeping the model (ORIGINAL_CONFIG); the defaults are the book's
+    padding: str = "bucket"       # "bucket": right-padded length buckets; "left": every review left-padded to max_len
+    fc_dropout: float | None = None   # dropout before the output layer (None: same as ``dropout``)
+    pad_embedding: bool = False   # the padding id has a trained word vector, as in a plain nn.Embedding
+    keep: str = "best"            # "best": the best validation epoch; "last": the last epoch trained
 
     def __post_init__(self):
+        if self.padding not in ("bucket", "left"):
+            raise ValueError(f"padding must be 'bucket' or 'left', got {self.padding!r}")
+        if self.keep not in ("best", "last"):
+            raise ValueError(f"keep must be 'best' or 'last', got {self.keep!r}")
+        if self.padding == "left" and self.bidirectional:
+            raise ValueError("a left-padded batch is read at its last step: one direction only")
         if self.pooling not in ("last", "max"):
             raise ValueError(f"pooling must be 'last' or 'max', got {self.pooling!r}")
         if self.monitor not in ("valid_accuracy", "valid_loss"):
@@ -228,6 +274,14 @@ class LSTMConfig:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in known})
 
+
+# The original notebook's recipe (../shared/reference/original.md): 100 word ids per review padded
+# with zeros on the left (the first 100 kept), Embedding(V, 400) at PyTorch's default N(0, 1)
+# initialisation with a trained padding vector, LSTM(400, 256, 2, dropout=0.5), dropout 0.3, one
+# logit read at the last step, batch 50, Adam 1e-3, 4 epochs, clip 5, the last epoch kept.
+ORIGINAL_CONFIG = dict(embedding_dim=400, hidden_dim=256, num_layers=2, dropout=0.5, fc_dropout=0.3,
+                       embed_dropout=0.0, embed_init_std=1.0, pad_embedding=True, min_count=1, max_len=100,
+                       padding="left", batch_size=50, epochs=4, patience=4, keep="last", lr=1e-3, clip=5.0)
 
 CONFIG_NOTES = {
     "embedding_dim": "词向量维数（原报告）",
@@ -247,6 +301,10 @@ CONFIG_NOTES = {
     "lr": "Adam 的学习率",
     "weight_decay": "Adam 的权重衰减",
     "clip": "梯度范数的上限（梯度裁剪）",
+    "padding": "补位方式：bucket 为按长度分桶、右侧补到批内最长，left 为左侧补 0 到 max_len（原报告）",
+    "fc_dropout": "输出层前的 dropout（None：同 dropout）",
+    "pad_embedding": "补位符是否有一个参与训练的词向量（原报告：是）",
+    "keep": "保留哪一轮：best 为验证集最好的一轮，last 为最后一轮（原报告）",
 }
 
 
@@ -277,15 +335,17 @@ class LSTMClassifier(nn.Module):
     def __init__(self, vocab_size: int, cfg: LSTMConfig):
         super().__init__()
         self.cfg = cfg
-        self.embedding = nn.Embedding(vocab_size, cfg.embedding_dim, padding_idx=PAD)
+        self.embedding = nn.Embedding(vocab_size, cfg.embedding_dim,
+                                      padding_idx=None if cfg.pad_embedding else PAD)
         with torch.no_grad():
             self.embedding.weight.normal_(0.0, cfg.embed_init_std)
-            self.embedding.weight[PAD].zero_()
+            if not cfg.pad_embedding:
+                self.embedding.weight[PAD].zero_()
         self.embed_dropout = nn.Dropout(cfg.embed_dropout)
         self.lstm = nn.LSTM(cfg.embedding_dim, cfg.hidden_dim, num_layers=cfg.num_layers,
                             batch_first=True, bidirectional=cfg.bidirectional,
                             dropout=cfg.dropout if cfg.num_layers > 1 else 0.0)
-        self.dropout = nn.Dropout(cfg.dropout)
+        self.dropout = nn.Dropout(cfg.dropout if cfg.fc_dropout is None else cfg.fc_dropout)
         self.fc = nn.Linear(cfg.hidden_dim * (2 if cfg.bidirectional else 1), 1)
 
     def forward(self, x: torch.Tensor,
@@ -353,10 +413,16 @@ def predict_logits(model: LSTMClassifier, ds: ReviewDataset, batch_size: int = 2
     model.eval()
     dev = model_device(model)
     out = np.empty(len(ds), dtype=np.float32)
+    left = model.cfg.padding == "left"
     sampler = BucketBatchSampler(ds.lengths(), batch_size, shuffle=False)
     for idx in sampler:
-        x, lengths, _ = collate([ds[i] for i in idx])
-        out[idx] = model(x.to(dev), lengths.to(dev)).float().cpu().numpy()
+        batch = [ds[i] for i in idx]
+        if left:
+            x, _ = collate_left(batch, model.cfg.max_len)
+            out[idx] = model(x.to(dev)).float().cpu().numpy()
+        else:
+            x, lengths, _ = collate(batch)
+            out[idx] = model(x.to(dev), lengths.to(dev)).float().cpu().numpy()
     return out
 
 
@@ -384,9 +450,10 @@ def train_epoch(model: LSTMClassifier, batches, opt: torch.optim.Optimizer,
     loss_fn = nn.BCEWithLogitsLoss(reduction="sum")
     total, correct, n = 0.0, 0, 0
     for x, lengths, y in batches:
-        x, lengths, y = x.to(dev), lengths.to(dev), y.to(dev)
+        x, y = x.to(dev), y.to(dev)
+        lengths = None if left_padded or lengths is None else lengths.to(dev)
         opt.zero_grad()
-        logits = model(x, None if left_padded else lengths)
+        logits = model(x, lengths)
         loss = loss_fn(logits, y)
         (loss / len(y)).backward()
         nn.utils.clip_grad_norm_(model.parameters(), clip)
@@ -406,7 +473,8 @@ def train_model(model: LSTMClassifier, train_ds: ReviewDataset, valid_ds: Review
     Returns one row per epoch; column ``best`` marks the epoch kept."""
     show = (not quiet()) if progress is None else progress
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    loader = make_loader(train_ds, cfg.batch_size, shuffle=True, seed=seed)
+    loader = make_loader(train_ds, cfg.batch_size, shuffle=True, seed=seed,
+                         left_pad_to=cfg.max_len if cfg.padding == "left" else None)
     y_valid = np.asarray(valid_ds.labels, dtype=np.float32)
     rows, best, best_epoch, best_state, since_best = [], None, 0, None, 0
     for epoch in _progress(range(1, cfg.epochs + 1), show):
@@ -420,7 +488,7 @@ def train_model(model: LSTMClassifier, train_ds: ReviewDataset, valid_ds: Review
         rows.append(row)
         score = ((row["valid_accuracy"], -row["valid_loss"]) if cfg.monitor == "valid_accuracy"
                  else (-row["valid_loss"],))
-        if best is None or score > best:
+        if best is None or score > best or cfg.keep == "last":
             best, best_epoch, since_best = score, epoch, 0
             best_state = copy.deepcopy(model.state_dict())
         else:
@@ -590,7 +658,7 @@ def load_predictor(path: Path | str | None = None, device=None) -> LSTMPredictor
 
 
 def score_seeds(splits, cfg: LSTMConfig, seeds: Sequence[int],
-                name: str = "lstm") -> tuple[list[FitResult], pd.DataFrame]:
+                name: str = "lstm", family: str = "lstm") -> tuple[list[FitResult], pd.DataFrame]:
     """Train one model per seed on splits.train (early stopping on splits.valid; side by side,
     :func:`fit_many`) and score each once on splits.test with book.evaluate (recorded as
     ``{name}_seed{seed}`` in metrics.json). Returns the fits and one row per seed."""
@@ -603,7 +671,7 @@ def score_seeds(splits, cfg: LSTMConfig, seeds: Sequence[int],
     for seed, r in zip(seeds, results):
         prob = r.predictor.predict_proba(splits.test["comment"].tolist())
         e = evaluate.evaluate(f"{name}_seed{seed}", y_true, (prob >= 0.5).astype(int), prob=prob,
-                              review_ids=splits.test.index, seconds=r.seconds, family="lstm", seed=seed,
+                              review_ids=splits.test.index, seconds=r.seconds, family=family, seed=seed,
                               best_epoch=r.best_epoch, epochs_run=len(r.history),
                               valid_accuracy=r.valid_accuracy, device=r.predictor.info.get("device"),
                               precision="fp32", **asdict(cfg))

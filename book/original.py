@@ -100,6 +100,8 @@ FACTS: dict[str, Fact] = {
     "roberta_notebook": Fact("notebook", "RoBERTa（hfl/chinese-roberta-wwm-ext）的测试准确率", 0.87),
     "mixed_lstm_notebook": Fact("notebook", "LSTM 给「这家的环境不差，但是菜不怎么好吃。」的正面概率", 0.924, fmt=".3f"),
     "mixed_bert_notebook": Fact("notebook", "BERT 给「这家的环境不差，但是菜不怎么好吃。」的负面概率", 0.9525, fmt=".4f"),
+    "lstm_neg_notebook": Fact("notebook", "LSTM 给「这家的环境差，菜也不好吃。」的正面概率", 0.121, fmt=".3f"),
+    "lstm_pos_notebook": Fact("notebook", "LSTM 给「这家店的味道不错。」的正面概率", 0.988, fmt=".3f"),
     # ---- what the notebook's code does (the book's reading)
     "seq_length": Fact("code", "每条评论用 pad_features 在左侧补 0（或截断）到", 100, fmt=".0f", note=" 个词"),
     "svm_input": Fact("code", "SVC 的输入是补齐的词编号矩阵（pad_features 的输出），网格搜索的是 C 和 gamma"),
@@ -115,6 +117,14 @@ EXAMPLES = {
     "bow": ("她喜欢猫猫.", "他也喜欢猫猫."),
     "fangbian": ("晚餐只吃了方便面", "我要方便方便"),
     "mixed": ("这家的环境不差，但是菜不怎么好吃。",),
+}
+
+
+# the three sentences the notebook asked its LSTM (one cell), with the fact holding the P(正面) it printed
+NOTEBOOK_SENTENCES = {
+    "这家的环境不差，但是菜不怎么好吃。": "mixed_lstm_notebook",
+    "这家的环境差，菜也不好吃。": "lstm_neg_notebook",
+    "这家店的味道不错。": "lstm_pos_notebook",
 }
 
 

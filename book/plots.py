@@ -253,8 +253,9 @@ def word_scatter(df: pd.DataFrame, ax=None, group: str = "group", palette=None, 
     sns.scatterplot(data=df, x="x", y="y", hue=group, palette=palette, s=40, ax=ax)
     for r in df.itertuples():
         ax.annotate(r.word, (r.x, r.y), xytext=(3, 3), textcoords="offset points", fontsize=11)
+    ax.margins(x=0.1, y=0.08)          # room for the labels of the outermost points inside the frame
     ax.set(xlabel="", ylabel="", xticks=[], yticks=[], title=title)
-    ax.legend(title="", loc="best")
+    ax.legend(title="", loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)   # off the points
     return ax
 
 
@@ -288,7 +289,7 @@ def seed_curves(histories: dict, axes=None):
     for ax, metric in zip(axes, ("loss", "accuracy")):
         ax.set_xticks(epochs)
         ax.set(xlabel="epoch", ylabel=metric)
-    axes[0].plot([], [], ls="--", color="grey", label="虚线：训练集")
-    axes[0].plot([], [], ls="-", color="grey", label="实线：验证集")
-    axes[0].legend(fontsize=10)
+    axes[-1].plot([], [], ls="--", color="grey", label="虚线：训练集")
+    axes[-1].plot([], [], ls="-", color="grey", label="实线：验证集")
+    axes[-1].legend(fontsize=10, loc="upper left", bbox_to_anchor=(1.02, 1), frameon=False)   # off the curves
     return axes

@@ -188,3 +188,55 @@ def nearest_in(vectors: np.ndarray, words: Sequence[str], query: str, k: int = 5
     q = v[words.index(query)]
     order = [i for i in np.argsort(-(v @ q), kind="stable") if words[i] != query]
     return [words[i] for i in order[:k]]
+
+
+def original_recipe_answers(fits, words: Sequence[str], polarity: Sequence[int], sentences: Sequence[str]) -> dict:
+    """What the original's claims ask of its LSTM, for every run of its recipe (``fits``, one per
+    seed): P(正面) of each of ``sentences`` and the nearest-neighbour test of the word vectors of
+    ``words`` (:func:`neighbour_chance`, with the agreement before training beside it). The words
+    missing from a run's vocabulary are left out of its test. Returns {"seeds", "sentences": {text:
+    [P per seed]}, "neighbours": [{"seed", "n", "agreement", "untrained_agreement", "chance", "p"}]}."""
+    sentences = list(sentences)
+    out = {"seeds": [f.seed for f in fits], "sentences": {t: [] for t in sentences}, "neighbours": []}
+    for f in fits:
+        for t, prob in zip(sentences, f.predictor.predict_proba(sentences)):
+            out["sentences"][t].append(float(prob))
+        keep = [(w, s) for w, s in zip(words, polarity) if w in f.predictor.vocab]
+        ws, signs = [w for w, _ in keep], [s for _, s in keep]
+        chance = neighbour_chance(f.predictor, ws, signs)
+        out["neighbours"].append({
+            "seed": f.seed, "n": len(ws), "agreement": chance["observed"],
+            "untrained_agreement": neighbour_agreement(untrained(f.predictor, f.seed), ws, signs),
+            "chance": chance["chance"], "p": chance["p_value"]})
+    return out
+
+
+def original_recipe_table(scores: pd.DataFrame, answers: dict, sentences: dict) -> pd.DataFrame:
+    """The runs of the original's LSTM recipe side by side (one column per seed) with what the
+    original's notebook printed: test accuracy, P(正面) of each of ``sentences`` (text → the key of
+    the notebook's printed value in :mod:`book.original`), the nearest-neighbour share with its
+    chance level and p-value, and the training seconds. ``scores``: :func:`book.lstm.score_seeds`'s
+    table; ``answers``: :func:`original_recipe_answers`. Cells are text, ready for the page."""
+    from . import original
+    from .verdicts import fmt_p
+
+    seeds = answers["seeds"]
+    by_seed = scores.set_index("seed")
+    cols = {f"种子 {s}": [] for s in seeds}
+    rows, notebook = [], []
+
+    def add(label, values, printed="—"):
+        rows.append(label)
+        notebook.append(printed)
+        for c, v in zip(cols, values):
+            cols[c].append(v)
+
+    add("测试集准确率", [f"{by_seed.loc[s, 'accuracy']:.3f}" for s in seeds], original.number("lstm_notebook"))
+    for text, key in sentences.items():
+        add(f"P(正面)：「{text}」", [f"{p:.3f}" for p in answers["sentences"][text]], original.number(key))
+    nb = answers["neighbours"]
+    add("同向最近邻的比例", [f"{r['agreement']:.0%}" for r in nb])
+    add("打乱标签时的期望", [f"{r['chance']:.0%}" for r in nb])
+    add("置换检验 p", [fmt_p(r["p"]) for r in nb])
+    add("训练秒数", [f"{by_seed.loc[s, 'seconds']:.0f}" for s in seeds])
+    return pd.DataFrame({**cols, "原报告 notebook": notebook}, index=pd.Index(rows, name="问题"))

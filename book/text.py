@@ -268,6 +268,10 @@ CONTRAST_WORDS = frozenset("但 但是 可是 不过 却 然而 只是 就是 �
 # where a review is cut into two clauses (book.generalization.split_contrast): the words that open
 # the second clause, longest first at one position (not 虽然, which opens the first)
 CONTRAST_SPLIT_WORDS = ("但是", "可是", "不过", "然而", "只是", "就是", "但")
+# ... of which these two mark a contrast only where they open a clause (「环境不错，就是有点贵」, not
+# 「就是好吃」 or 「只是一般」): they count only right after a punctuation mark
+CLAUSE_OPENING_ONLY = ("只是", "就是")
+CLAUSE_BREAKS = "，,。.！!？?；;、:：~～… \n"
 LENGTH_BINS = (0, 30, 100, float("inf"))
 LENGTH_LABELS = ("短（<30 字）", "中（30–100 字）", "长（>100 字）")
 

@@ -166,7 +166,7 @@ def seeds_vs(a: str, b: str, diffs, p_holm, b_seeds: int = 1) -> str:
     if len(diffs) == 1:
         head = f"{a}（只有 1 个种子）与{b}相差 {diffs[0]:+.3f}，Holm 校正后 {p_is(p_holm[0])}"
         if not k:
-            return head + "：两者在这个测试集上分不出高下"
+            return head + "：差异不显著，而且只有一次训练，不能据此说整个模型族"
         return (head + f"：{a}的这一个种子{'更好' if diffs[0] > 0 else '更差'}；"
                 "只有一次训练，不能据此说整个模型族")
     mean = sum(diffs) / len(diffs)
@@ -175,7 +175,7 @@ def seeds_vs(a: str, b: str, diffs, p_holm, b_seeds: int = 1) -> str:
            f"{a}的 {len(diffs) // b_seeds} 个种子与{b}的 {b_seeds} 个种子两两相比（{len(diffs)} 对）")
     head = f"{who}，准确率之差从 {min(diffs):+.3f} 到 {max(diffs):+.3f}（平均 {mean:+.3f}）"
     if k == 0:
-        return head + f"，Holm 校正后没有一{'个' if b_seeds == 1 else '对'}{'种子' if b_seeds == 1 else ''}的差异显著：两者在这个测试集上分不出高下"
+        return head + f"，Holm 校正后没有一{'个' if b_seeds == 1 else '对'}{'种子' if b_seeds == 1 else ''}的差异显著"
     if k == len(diffs) and all(d > 0 for d in diffs) or k == len(diffs) and all(d < 0 for d in diffs):
         side = "更好" if mean > 0 else "更差"
         return head + f"，每{'个' if b_seeds == 1 else '一对'}{'种子' if b_seeds == 1 else ''}的差异在 Holm 校正后都显著：{a}确实{side}"
@@ -444,7 +444,7 @@ def expectation(encoder: str, rank: int, n_models: int, vs_best: str, significan
     elif significant:
         verdict = "它显著不如最佳基准，这个预期在本次的测试集上没有得到支持"
     else:
-        verdict = "它并不是最好的，但与最佳基准也分不出高下：这个预期在本次的测试集上既没有被证实，也没有被推翻"
+        verdict = "它并不是最好的，但与最佳基准的差异也不显著：这个预期在本次的测试集上既没有被证实，也没有被推翻"
     return f"第一章预期预训练模型最好。本次 {n_models} 个模型中，{encoder}的测试准确率排在{where}；{vs_best}。{verdict}"
 
 
@@ -456,24 +456,41 @@ def skew(mean: float, median: float, unit: str = "个字符") -> str:
 
 
 # ---------------------------------------------------------------- chapter 6: the ledger of the original's claims
+#
+# A claim of the original is tested first in the form it was made (its sentence, its model, its
+# settings) and then, labelled as the book's own, in a general form. Each test gives one verdict:
+#   复现      the observation recurs (the evidence stands on the claim's side);
+#   未能复现  it does not recur: the evidence stands against it, but with fewer than
+#             MIN_RUNS_TO_REFUTE runs of a family behind it (or not in every run);
+#   被推翻    the evidence contradicts it in every run, with at least MIN_RUNS_TO_REFUTE runs
+#             (seeds or folds) of each family compared: beyond the variation between runs, not
+#             only the resampling of one run's test reviews;
+#   无法判断  the evidence does not separate (an interval across the line, a test not significant,
+#             runs that disagree);
+#   不可检验  a design statement or a definition, not an observation.
+# A claim that something is absent ("没有明显的语义上的关联") recurs when the test finds nothing
+# and fails to recur when it finds a clear association. A vague quantity ("近10%") is judged
+# against a band fixed before looking (GAIN_BAND).
 
-SUPPORTED, REFUTED, UNDECIDED = "supported", "refuted", "undecided"
-CLAIM_NAMES = {SUPPORTED: "得到支持", REFUTED: "被推翻", UNDECIDED: "在这份数据上分不出"}
+REPRODUCED, NOT_REPRODUCED, REFUTED, UNDECIDED, UNTESTABLE = (
+    "reproduced", "not_reproduced", "refuted", "undecided", "untestable")
+CLAIM_NAMES = {REPRODUCED: "复现", NOT_REPRODUCED: "未能复现", REFUTED: "被推翻", UNDECIDED: "无法判断",
+               UNTESTABLE: "不可检验"}
+MIN_RUNS_TO_REFUTE = 3
+FOR, NEITHER, AGAINST = 1, 0, -1     # what one test's evidence says of the claim
 
 
-def claim_verdict(estimate: float, direction: int, ci=None, p: float | None = None, null: float = 0.0,
-                  alpha: float = ALPHA) -> str:
-    """The verdict on a claim about the sign of a quantity (``estimate``, e.g. a difference in
-    accuracy) against ``null``: ``direction`` +1 (the claim says it is above ``null``), -1 (below)
-    or 0 (the claim says there is no difference). The evidence is either a confidence interval
-    ``ci`` = (low, high) or a p-value ``p`` (two-sided, judged at ``alpha``), never both.
-
-    Returns SUPPORTED, REFUTED or UNDECIDED: a ``direction`` 0 claim can be refuted (a clear
-    difference) but never supported — a test that finds nothing does not show that nothing is there."""
+def claim_evidence(estimate: float, direction: int, ci=None, p: float | None = None, null: float = 0.0,
+                   alpha: float = ALPHA) -> int:
+    """What one test says of a claim about the sign of a quantity (``estimate``, e.g. a difference
+    in accuracy) against ``null``: FOR, NEITHER or AGAINST. ``direction`` +1 (the claim says it is
+    above ``null``), -1 (below) or 0 (the claim says there is nothing: it stands while the test finds
+    nothing, and falls with a clear difference). The evidence is a confidence interval ``ci`` =
+    (low, high) or a two-sided p-value ``p`` judged at ``alpha``, never both."""
     if direction not in (-1, 0, 1):
         raise ValueError(f"direction must be -1, 0 or +1, got {direction!r}")
     if (ci is None) == (p is None):
-        raise ValueError("claim_verdict needs either a confidence interval or a p-value, not both")
+        raise ValueError("claim_evidence needs either a confidence interval or a p-value, not both")
     if ci is not None:
         lo, hi = (float(x) for x in ci)
         if lo > hi:
@@ -483,36 +500,58 @@ def claim_verdict(estimate: float, direction: int, ci=None, p: float | None = No
         if not 0 <= p <= 1:
             raise ValueError(f"a p-value lies in [0, 1], got {p}")
         side = (1 if estimate > null else -1 if estimate < null else 0) if p < alpha else 0
-    if side == 0:
-        return UNDECIDED
     if direction == 0:
-        return REFUTED
-    return SUPPORTED if side == direction else REFUTED
+        return FOR if side == 0 else AGAINST
+    return NEITHER if side == 0 else FOR if side == direction else AGAINST
 
 
-def claim_size(ci, claimed: float, null: float = 0.0) -> str:
-    """The verdict on a claim about a size ("提高近10%": ``claimed`` = 0.10) from a confidence
-    interval of the quantity: REFUTED when the interval leaves out ``claimed``; SUPPORTED when
-    it holds ``claimed`` and leaves out ``null`` (no change); UNDECIDED when it holds both."""
+def claim_verdict(evidence, runs: int) -> str:
+    """One verdict from the tests of one form of a claim (one per run, or one for all runs):
+    every test FOR → 复现; every test AGAINST → 被推翻 when each family compared has at least
+    MIN_RUNS_TO_REFUTE runs (``runs``: the fewest), else 未能复现; some AGAINST and none FOR →
+    未能复现; anything else (nothing separates, or runs that disagree) → 无法判断."""
+    evidence = list(evidence)
+    if not evidence or any(e not in (FOR, NEITHER, AGAINST) for e in evidence):
+        raise ValueError(f"claim_verdict needs one or more of FOR, NEITHER, AGAINST, got {evidence!r}")
+    if runs < 1:
+        raise ValueError(f"a verdict needs at least one run, got {runs}")
+    if all(e == FOR for e in evidence):
+        return REPRODUCED
+    if all(e == AGAINST for e in evidence):
+        return REFUTED if runs >= MIN_RUNS_TO_REFUTE else NOT_REPRODUCED
+    if AGAINST in evidence and FOR not in evidence:
+        return NOT_REPRODUCED
+    return UNDECIDED
+
+
+def claim_band(estimate: float, ci, band: tuple[float, float], runs: int) -> str:
+    """The verdict on a vague quantity ("提高近10%") judged against ``band`` = (low, high), fixed
+    before looking: 复现 when the estimate lies in the band and the interval ``ci`` leaves out 0;
+    against the claim when the whole interval lies outside the band (被推翻 with at least
+    MIN_RUNS_TO_REFUTE runs, else 未能复现); 无法判断 otherwise."""
     lo, hi = (float(x) for x in ci)
-    if lo > hi:
-        raise ValueError(f"the interval's low end {lo} is above its high end {hi}")
-    if not lo <= claimed <= hi:
-        return REFUTED
-    return UNDECIDED if lo <= null <= hi else SUPPORTED
-
-
-def combine_claims(verdicts) -> str:
-    """One verdict from several tests of the same claim (e.g. one per LSTM seed or per domain):
-    SUPPORTED or REFUTED only when every test says so, UNDECIDED otherwise."""
-    verdicts = list(verdicts)
-    if not verdicts or any(v not in CLAIM_NAMES for v in verdicts):
-        raise ValueError(f"combine_claims needs one or more of {', '.join(CLAIM_NAMES)}, got {verdicts!r}")
-    return verdicts[0] if len(set(verdicts)) == 1 else UNDECIDED
+    b_lo, b_hi = band
+    if lo > hi or b_lo > b_hi:
+        raise ValueError(f"an interval's low end is above its high end: {ci}, {band}")
+    if b_lo <= estimate <= b_hi and not lo <= 0 <= hi:
+        return REPRODUCED
+    if hi < b_lo or lo > b_hi:
+        return claim_verdict([AGAINST], runs)
+    return UNDECIDED
 
 
 def claim_name(verdict: str) -> str:
-    """The Chinese word for a verdict: 得到支持 / 被推翻 / 在这份数据上分不出."""
+    """The Chinese word for a verdict: 复现 / 未能复现 / 被推翻 / 无法判断 / 不可检验."""
     if verdict not in CLAIM_NAMES:
         raise ValueError(f"unknown verdict {verdict!r}: choose from {', '.join(CLAIM_NAMES)}")
     return CLAIM_NAMES[verdict]
+
+
+def runs_note(runs: dict) -> str:
+    """How many runs stand behind a test, for the ledger: 'LSTM 3 次，E5 1 次（不足 3 次，不能判为被推翻）'."""
+    if not runs or any(n < 1 for n in runs.values()):
+        raise ValueError(f"every family needs at least one run, got {runs!r}")
+    text = "，".join(f"{who} {n} 次" for who, n in runs.items())
+    if min(runs.values()) < MIN_RUNS_TO_REFUTE:
+        text += f"（不足 {MIN_RUNS_TO_REFUTE} 次，不能判为被推翻）"
+    return text

@@ -48,6 +48,11 @@ def test_a_clean_page_builds(tmp_path):
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     html = (book / "_build" / "html" / "page.html").read_text(encoding="utf-8")
     assert 'The answer is <span class="pasted-text">42</span>' in html
+    # the page's chrome (_ext/book_pages.py): no thebe scripts or CDN URL, a valid colour mode,
+    # the themes' English and Taiwanese interface strings in Simplified Chinese
+    assert "THEBE_JS_URL" not in html and "unpkg.com" not in html and "sphinx-thebe.js" not in html
+    assert 'localStorage.getItem("mode") || "auto"' in html
+    assert "Toggle primary sidebar" not in html and "列印成" not in html and "显示或隐藏左侧栏" in html
 
 
 def test_a_failing_cell_fails_the_build(tmp_path):

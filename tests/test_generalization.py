@@ -223,16 +223,21 @@ def test_family_summary_and_verdict():
         {"domain": "w", "family_a": "T", "family_b": "L", "n": 2, "a_better": 2, "b_better": 0},
         {"domain": "s", "family_a": "T", "family_b": "L", "n": 2, "a_better": 0, "b_better": 1}]
     v = g.family_verdict(summ, {"w": "外卖", "s": "购物"}.get, what="损失更小")
-    assert "1 组的每一对种子都显著且方向一致：外卖上T比L损失更小" in v
+    assert "1 组的每一对运行都显著且方向一致：外卖上T比L损失更小" in v
     assert "1 组的结论取决于种子：购物上T与L（2 对中 1 对显著）" in v and v.startswith("Holm 校正后，表中 2 组")
     none = g.family_verdict(summ.assign(a_better=0, b_better=0), str)
     assert none.count("没有一对分得出高下") == 1 and "2 组没有一对分得出高下（w上T与L、s上T与L）" in none
+    one = g.family_verdict(summ.assign(n=1, a_better=1, b_better=0), str)     # one run of each family
+    assert "2 组显著（每组只有一对运行，一次比较）" in one and "每一对" not in one
 
 
 def test_split_contrast_at_the_first_word_with_two_han_each_side():
     assert g.split_contrast("这家的环境不差，但是菜不怎么好吃。") == ("这家的环境不差，", "但是菜不怎么好吃。", "但是")
     assert g.split_contrast("环境好但贵") is None                       # one Han character after 但
     assert g.split_contrast("但是很好吃") is None                       # nothing before
+    assert g.split_contrast("味道就是好，服务就是快") is None             # 就是 inside a clause is no contrast
+    assert g.split_contrast("环境不错，就是有点贵") == ("环境不错，", "就是有点贵", "就是")
+    assert g.split_contrast("菜还行只是一般般吧") is None
     assert g.split_contrast("味道可以，可是太贵了")[2] == "可是"
     df = frame([1, 0, 1], texts=["好吃", "服务好，就是有点贵", "菜一般不过便宜"])
     c = g.contrast_reviews(df)
@@ -300,7 +305,15 @@ def test_figures_have_chinese_labels_and_bands():
     assert [l.get_label() for l in a2.get_lines()] == ["甲", "乙"]
     assert np.allclose(a2.get_lines()[0].get_ydata(), [0.65, 0.85])
     assert len(a2.collections) == 1  # a band only for the model with several seeds
+    assert all(line.get_linestyle() == "-" for line in a2.get_lines())
+    fig2, a3 = plt.subplots()
+    partial = pd.concat([curves, pd.DataFrame({"model": ["甲"], "size": [400], "seed": [0], "accuracy": [0.92]})])
+    g.curve_plot(partial, ax=a3)        # 乙 never trained on 400 reviews: dashed, and its label says so
+    lines = {line.get_label(): line for line in a3.get_lines()}
+    assert lines["甲"].get_linestyle() == "-"
+    assert lines["乙（只在 100、200 条上训练；虚线只是连接）"].get_linestyle() == "--"
     plt.close(fig)
+    plt.close(fig2)
 
 
 def test_halfwidth_matches_sample_size():
@@ -335,6 +348,9 @@ def test_shift_verdict_says_when_nothing_flips_and_reads_the_control():
     assert "没有一个在新领域中方向相反" in none and "点评测试集上也有 4 个" in none and "另有 6 个" in none
     some = g.shift_verdict({"外卖": {"flipped": 2}, "购物": {"flipped": 0}}, {}, 15)
     assert "方向相反的词：外卖 2 个、购物 0 个" in some
+    # a control with no weakened word cannot carry the "any fresh sample weakens" argument
+    zero = g.shift_verdict({"外卖": {"weaker": 5}}, {"weaker": 0, "absent": 9}, 15)
+    assert "也有 0 个" not in zero and "本来就会变弱" not in zero and "没有一个明显变弱" in zero
 
 
 def test_curve_verdict_says_no_change_for_a_zero_gain():

@@ -389,6 +389,33 @@ ENGLISH_JS = _js(r"""
   return some(out, 8, 'places');
 """)
 
+# The page's chrome: nothing loaded from outside the book, no English or Taiwanese interface string
+# in a tooltip, label or placeholder (the text itself: ENGLISH_JS).
+CHROME_JS = r"""() => {
+  const out = [];
+  const remote = u => /^(https?:)?\/\//i.test(u || '') && !/^(https?:)?\/\/127\.0\.0\.1[:/]/.test(u);
+  for (const el of document.querySelectorAll('script[src], link[rel~="stylesheet"][href], link[rel~="preload"][href], link[rel~="modulepreload"][href]')) {
+    const u = el.getAttribute('src') || el.getAttribute('href');
+    if (remote(u)) out.push('loads from outside the book: ' + u.slice(0, 80));
+  }
+  for (const el of document.querySelectorAll('script:not([src])')) {
+    const m = (el.textContent || '').match(/https?:\/\/(?!127\.0\.0\.1)[^\s"'`)]+/);
+    if (m) out.push('a script names an external URL: ' + m[0].slice(0, 80));
+  }
+  // an interface string: a word of three or more Latin letters and no Chinese (a citation's title on
+  // its link is content, not interface, and stays as the source wrote it)
+  const english = v => /[A-Za-z]{3,}/.test(v) && !/[\u4e00-\u9fff]/.test(v);
+  const taiwan = /列印|搜尋|全螢幕|下載|切換|顯示|內容|檔案|網頁/;
+  for (const el of document.querySelectorAll('[title], [aria-label], [data-bs-title], [placeholder]')) {
+    if (el.tagName === 'A' && !el.classList.contains('headerlink') && !el.classList.contains('btn')) continue;
+    for (const a of ['title', 'aria-label', 'data-bs-title', 'placeholder']) {
+      const v = el.getAttribute(a);
+      if (v && (english(v) || taiwan.test(v))) out.push(`${a}="${v.slice(0, 40)}"`);
+    }
+  }
+  return [...new Set(out)].slice(0, 12);
+}"""
+
 MINUS_JS = _js(r"""
   const text = textOf(article, 'script, style, noscript, pre, code, kbd, samp, textarea, mjx-container, .math, a.reference.external', true);
   return some(report(text, [/(?<![\w.\-\u2212/])-(?=\d)/g], 'hyphen as a minus sign (use −)', 10), 10, 'places');
@@ -436,11 +463,59 @@ TOGGLE_JS = """() => {
           visuals: document.querySelectorAll('article table, article figure, article img').length};
 }"""
 
+# Evidence fits the page: with every folded cell and toggle opened (as a reader who clicks 显示代码
+# sees it), no table or code block needs horizontal scrolling (in itself or in the box around it).
+OPEN_ALL_JS = """() => {
+  for (const d of document.querySelectorAll('details')) d.open = true;
+  for (const e of document.querySelectorAll('.toggle-hidden')) e.classList.remove('toggle-hidden');
+}"""
+
+WIDE_JS = _js(r"""
+  const out = [];
+  for (const el of article.querySelectorAll('table, pre')) {
+    if (el.closest('mjx-container') || el.parentElement.closest('table, pre')) continue;
+    let box = el;     // the box that scrolls: the element itself or the nearest ancestor that does
+    for (let a = el; a && a !== article; a = a.parentElement) {
+      const ox = getComputedStyle(a).overflowX;
+      if (ox === 'auto' || ox === 'scroll') { box = a; break; }
+    }
+    if (box.clientWidth === 0 || box.scrollWidth <= box.clientWidth + 2) continue;
+    const cap = el.closest('.literal-block-wrapper, .cell, .output, figure');
+    const c = el.querySelector('caption') || (cap && cap.querySelector('.caption-text'));
+    out.push(`${el.tagName.toLowerCase()} needs horizontal scrolling at ${window.innerWidth}px: ${box.scrollWidth}px in ${box.clientWidth}px` +
+             (c ? ` ("${c.textContent.trim().slice(0, 30)}")` : ` ("${el.textContent.trim().replace(/\s+/g, ' ').slice(0, 30)}")`));
+  }
+  return out;
+""")
+
+# Prose written once: no sentence of 12 or more characters three times on a page, and the
+# template word 分不出 at most twice (tables, code and figures aside).
+REPEATS_JS = _js(r"""
+  const text = textOf(article, 'script, style, pre, code, table, figure, .cell_input, mjx-container, .math', true);
+  const counts = new Map();
+  for (const raw of text.split(/[。！？；\n]/)) {
+    const t = raw.replace(/\ufffc/g, '').replace(/\s+/g, ' ').trim();
+    if ([...t].length >= 12) counts.set(t, (counts.get(t) || 0) + 1);
+  }
+  const out = [...counts].filter(([, n]) => n >= 3).map(([t, n]) => `${n} times: "${t.slice(0, 40)}"`);
+  const fen = (text.match(/分不出/g) || []).length;
+  if (fen > 2) out.push(`分不出 ${fen} times`);
+  return out;
+""")
+
+# Bookkeeping (bench scripts, CI, hashes, the record's file, module paths, tolerances, earlier
+# versions) belongs in the appendix: the story's prose names it at most BOOKKEEPING_MAX times.
+BOOKKEEPING_MAX = 3
+BOOKKEEPING_JS = _js(r"""
+  const text = textOf(article, 'script, style, pre, .cell_input, .cell_output, table, figure, mjx-container, .math', true);
+  return text.match(/bench\/|\bCI\b|持续集成|sha-?256|metrics\.json|artifacts\/|\bbook\.[a-z_]+|容差|早先版本/gi) || [];
+""")
+
 CHECKS = {"renders": (PROBLEMS_JS, None), "markup": (MARKUP_JS, None), "paths": (PATHS_JS, "prefixes"),
           "decimals": (DECIMALS_JS, None), "math": (MATH_JS, None), "cjk_space": (CJK_SPACE_JS, None),
           "figures": (FIGURES_JS, None), "overflow": (OVERFLOW_JS, None), "code_scroll": (CODE_SCROLL_JS, None),
           "tables": (TABLES_JS, None), "figure_text": (FIGURE_TEXT_JS, None), "english": (ENGLISH_JS, None),
-          "minus": (MINUS_JS, None)}
+          "minus": (MINUS_JS, None), "chrome": (CHROME_JS, None), "repeats": (REPEATS_JS, None)}
 
 
 def page_problems(page) -> list[str]:
@@ -452,11 +527,12 @@ def page_problems(page) -> list[str]:
 def inspect(page, url: str) -> dict:
     """Load `url` and run every check: {'status', 'title', 'blocked', check name: [problems]}."""
     blocked = page.blocked_requests
+    page.console_errors.clear()
     resp = page.goto(url)
     page.wait_for_load_state("load")
     page.evaluate(WAIT_MATHJAX_JS)
     result = {"status": resp.status if resp else None, "title": page.locator("h1").count(),
-              "blocked": list(blocked)}
+              "blocked": list(blocked), "console": list(page.console_errors)}
     for name, (js, arg) in CHECKS.items():
         result[name] = page.evaluate(js, MACHINE_PATHS) if arg else page.evaluate(js)
     if blocked and result["math"]:
@@ -464,6 +540,9 @@ def inspect(page, url: str) -> dict:
     numbers = page.evaluate(NUMBERING_JS)
     result["numbering"], result["numbers"] = numbers.pop("problems"), numbers
     result["toggles"] = page.evaluate(TOGGLE_JS)
+    result["bookkeeping"] = page.evaluate(BOOKKEEPING_JS)
+    page.evaluate(OPEN_ALL_JS)          # last: the screenshot then shows the code opened
+    result["wide"] = page.evaluate(WIDE_JS)
     result["notebooks"] = page.eval_on_selector_all(
         "a[href]", "els => [...new Set(els.map(a => a.href).filter(h => new URL(h).pathname.endsWith('.ipynb')))]")
     return result
@@ -543,6 +622,9 @@ def new_page(browser):
     ctx.route("**/*", route)
     pg = ctx.new_page()
     pg.blocked_requests = blocked
+    pg.console_errors = errors = []
+    pg.on("pageerror", lambda e: errors.append(f"uncaught: {e}"[:160]))
+    pg.on("console", lambda m: errors.append(f"console.{m.type}: {m.text}"[:160]) if m.type == "error" else None)
     return pg
 
 
@@ -823,6 +905,45 @@ def test_check_minus(page, fixtures):
     assert good == []
 
 
+def test_check_wide_tables_and_code(page, fixtures):
+    cell = '<details class="hide above-input"><summary>显示代码</summary><div class="highlight"><pre>{code}</pre></div></details>'
+    wide_table = '<div style="overflow-x:auto"><table><tr>' + '<td style="white-space:nowrap">很长很长的一列文字</td>' * 12 + '</tr></table></div>'
+    bad = check(page, fixtures, "wide_bad.html", cell.format(code="x = " + "1 + " * 120) + wide_table)["wide"]
+    assert len(bad) == 2 and bad[0].startswith("pre needs") and bad[1].startswith("table needs"), bad
+    good = check(page, fixtures, "wide_good.html", cell.format(code="x = 1 + 2") + "<table><tr><td>短</td></tr></table>")["wide"]
+    assert good == []
+
+
+def test_check_bookkeeping(page, fixtures):
+    terms = check(page, fixtures, "bookkeeping.html", "<p>见 <code>bench/x.py</code> 与 artifacts/metrics.json，CI 会检查 "
+                  "<code>book.evaluate</code>，容差 1e-9；早先版本。</p><pre>book.data.load()</pre>")["bookkeeping"]
+    assert terms == ["bench/", "artifacts/", "metrics.json", "CI", "book.evaluate", "容差", "早先版本"], terms
+
+
+def test_check_repeats(page, fixtures):
+    same = "<p>这两个模型在这份数据上分不出高下。</p>"
+    bad = check(page, fixtures, "repeats_bad.html", same * 3)["repeats"]
+    assert any(p.startswith("3 times") for p in bad) and "分不出 3 times" in bad, bad
+    good = check(page, fixtures, "repeats_good.html", same * 2 + "<table><tr><td>分不出</td></tr></table>" * 3)["repeats"]
+    assert good == []
+
+
+def test_check_chrome_and_console(page, fixtures):
+    bad = check(page, fixtures, "chrome_bad.html",
+                '<button title="Toggle primary sidebar">x</button><button aria-label="列印成 PDF">p</button>'
+                '<script>const A = 1; const A = 2;</script>',
+                head='<script src="https://unpkg.com/thebe@0.8.2/lib/index.js"></script>'
+                     '<script>const URL_X = "https://cdn.example.org/x.js"</script>')
+    assert any("loads from outside the book: https://unpkg.com" in p for p in bad["chrome"]), bad["chrome"]
+    assert any("names an external URL" in p for p in bad["chrome"])
+    assert any('title="Toggle primary sidebar"' in p for p in bad["chrome"])
+    assert any("列印成 PDF" in p for p in bad["chrome"])
+    assert any("uncaught" in e and "A" in e for e in bad["console"]), bad["console"]
+    good = check(page, fixtures, "chrome_good.html", '<button title="显示或隐藏左侧栏">x</button><a href="https://example.org">参考</a>'
+                 '<a href="#id1" title="Quinn McNemar. Note on the sampling error">McNemar, 1947</a>')
+    assert good["chrome"] == [] and good["console"] == []
+
+
 def _png(path: Path, size: int = 64) -> None:
     """A small grey PNG (no matplotlib needed)."""
     import struct
@@ -909,6 +1030,29 @@ def test_page(name, check_name, book):
 def _is_chapter(name: str, result: dict) -> bool:
     """Every page but the root, and but an appendix without tables or figures."""
     return name != toc_pages()[0] and not ("appendix" in name and result["toggles"]["visuals"] == 0)
+
+
+def _story(name: str) -> bool:
+    """The front page and chapters 1-6: not the appendix (it may scroll inside its frame) or 试一试."""
+    return not any(k in name for k in ("appendix", "tryit"))
+
+
+@pytest.mark.parametrize("name", [n for n in toc_pages() if _story(n)])
+def test_evidence_fits_1280px_with_the_code_opened(name, book):
+    wide = book(name)["wide"]
+    assert not wide, f"{name} [wide]:\n  " + "\n  ".join(wide)
+
+
+@pytest.mark.parametrize("name", [n for n in toc_pages() if _story(n)])
+def test_story_keeps_bookkeeping_in_the_appendix(name, book):
+    terms = book(name)["bookkeeping"]
+    assert len(terms) <= BOOKKEEPING_MAX, f"{name}: {len(terms)} bookkeeping terms in the prose: {terms}"
+
+
+@pytest.mark.parametrize("name", toc_pages())
+def test_page_logs_no_console_error(name, book):
+    errors = book(name)["console"]
+    assert not errors, f"{name} [console]:\n  " + "\n  ".join(errors)
 
 
 @pytest.mark.parametrize("name", toc_pages())

@@ -10,40 +10,67 @@ import pytest
 from book import evaluate, ledger
 from book import verdicts as V
 
-S, R, U = V.SUPPORTED, V.REFUTED, V.UNDECIDED
+F, N, A = V.FOR, V.NEITHER, V.AGAINST
+REP, NOT, REF, UND, UNT = V.REPRODUCED, V.NOT_REPRODUCED, V.REFUTED, V.UNDECIDED, V.UNTESTABLE
 
 
-def test_claim_verdict_from_an_interval():
-    assert V.claim_verdict(0.05, +1, ci=(0.01, 0.09)) == S
-    assert V.claim_verdict(-0.05, +1, ci=(-0.09, -0.01)) == R
-    assert V.claim_verdict(0.02, +1, ci=(-0.03, 0.07)) == U          # cannot be told apart on this data
-    assert V.claim_verdict(-0.05, -1, ci=(-0.09, -0.01)) == S
-    assert V.claim_verdict(0.05, +1, ci=(0.52, 0.58), null=0.5) == S  # against another null than 0
+def test_claim_evidence_from_an_interval():
+    assert V.claim_evidence(0.05, +1, ci=(0.01, 0.09)) == F
+    assert V.claim_evidence(-0.05, +1, ci=(-0.09, -0.01)) == A
+    assert V.claim_evidence(0.02, +1, ci=(-0.03, 0.07)) == N          # cannot be told apart on this data
+    assert V.claim_evidence(-0.05, -1, ci=(-0.09, -0.01)) == F
+    assert V.claim_evidence(0.05, +1, ci=(0.52, 0.58), null=0.5) == F  # against another null than 0
 
 
-def test_claim_verdict_from_a_p_value():
-    assert V.claim_verdict(0.05, +1, p=0.01) == S
-    assert V.claim_verdict(-0.05, +1, p=0.01) == R
-    assert V.claim_verdict(0.05, +1, p=0.20) == U
-    assert V.claim_verdict(0.05, +1, p=0.05) == U                     # not below alpha
-    assert V.claim_verdict(0.30, 0, p=0.001) == R                     # "no difference" refuted by a clear one
-    assert V.claim_verdict(0.01, 0, p=0.60) == U                      # ... and never supported by a null result
+def test_claim_evidence_from_a_p_value():
+    assert V.claim_evidence(0.05, +1, p=0.01) == F
+    assert V.claim_evidence(-0.05, +1, p=0.01) == A
+    assert V.claim_evidence(0.05, +1, p=0.20) == N
+    assert V.claim_evidence(0.05, +1, p=0.05) == N                     # not below alpha
+    assert V.claim_evidence(0.30, 0, p=0.001) == A                     # "nothing there" meets a clear difference
+    assert V.claim_evidence(0.01, 0, p=0.60) == F                      # ... and recurs while the test finds nothing
     for bad in ({"ci": (0.1, 0.0)}, {"p": 1.5}, {}, {"ci": (0, 1), "p": 0.1}):
         with pytest.raises(ValueError):
-            V.claim_verdict(0.1, +1, **bad)
+            V.claim_evidence(0.1, +1, **bad)
     with pytest.raises(ValueError, match="direction"):
-        V.claim_verdict(0.1, 2, p=0.1)
+        V.claim_evidence(0.1, 2, p=0.1)
 
 
-def test_claim_size_and_combine():
-    assert V.claim_size((0.05, 0.15), 0.10) == S
-    assert V.claim_size((0.01, 0.07), 0.10) == R                      # clearly less than claimed
-    assert V.claim_size((-0.02, 0.12), 0.10) == U                     # holds the claim and no change
-    assert V.combine_claims([S, S]) == S and V.combine_claims([R, R, R]) == R
-    assert V.combine_claims([S, U]) == U and V.combine_claims([S, R]) == U
+def test_claim_verdict_needs_three_runs_to_refute():
+    assert V.claim_verdict([F, F, F], runs=3) == REP
+    assert V.claim_verdict([A, A, A], runs=3) == REF
+    assert V.claim_verdict([A], runs=1) == NOT                         # one run: never 被推翻
+    assert V.claim_verdict([A, A, A], runs=2) == NOT                   # the other family has two runs only
+    assert V.claim_verdict([A, A, N], runs=3) == NOT                   # against in some runs, for in none
+    assert V.claim_verdict([F, A, A], runs=3) == UND                   # runs that disagree
+    assert V.claim_verdict([F, N], runs=3) == UND and V.claim_verdict([N], runs=5) == UND
+    for bad in ([], ["yes"]):
+        with pytest.raises(ValueError):
+            V.claim_verdict(bad, runs=3)
+    with pytest.raises(ValueError, match="at least one run"):
+        V.claim_verdict([F], runs=0)
+
+
+def test_claim_band_judges_a_vague_quantity_against_a_band_fixed_before():
+    band = (0.07, 0.13)
+    assert V.claim_band(0.10, (0.04, 0.16), band, runs=1) == REP       # in the band, clear of zero
+    assert V.claim_band(0.08, (-0.01, 0.17), band, runs=3) == UND      # in the band, but zero not ruled out
+    assert V.claim_band(0.02, (-0.02, 0.05), band, runs=1) == NOT      # the whole interval below the band, one run
+    assert V.claim_band(0.02, (-0.02, 0.05), band, runs=3) == REF      # ... with three runs of each family
+    assert V.claim_band(0.20, (0.15, 0.25), band, runs=3) == REF       # far more than claimed is not "近10%" either
+    assert V.claim_band(0.04, (-0.005, 0.09), band, runs=1) == UND     # below the band, but its interval reaches in
     with pytest.raises(ValueError):
-        V.combine_claims([])
-    assert V.claim_name(U) == "在这份数据上分不出" and V.claim_name(R) == "被推翻"
+        V.claim_band(0.1, (0.2, 0.0), band, runs=1)
+
+
+def test_verdict_names_and_runs_note():
+    assert [V.claim_name(v) for v in (REP, NOT, REF, UND, UNT)] == ["复现", "未能复现", "被推翻", "无法判断", "不可检验"]
+    with pytest.raises(ValueError):
+        V.claim_name("supported")
+    assert V.runs_note({"LSTM": 3, "E5": 3}) == "LSTM 3 次，E5 3 次"
+    assert V.runs_note({"LSTM": 3, "E5": 1}).endswith("（不足 3 次，不能判为被推翻）")
+    with pytest.raises(ValueError):
+        V.runs_note({"LSTM": 0})
 
 
 def test_paired_gain_counts_reviews_and_averages_seeds():
@@ -78,14 +105,19 @@ def _model(family, right, n=100):
             "test": {"review_id": list(range(n)), "y_true": y, "y_pred": pred}}
 
 
+MIXED = ledger.MIXED
+
+
 def made_up_record() -> dict:
-    best, tr, seeds = "tfidf_char_linearsvc", "bert_seed0", ["lstm_seed0", "lstm_seed1"]
+    best, tr, seeds = "tfidf_char_linearsvc", "bert_seed0", ["lstm_seed0", "lstm_seed1", "lstm_seed2"]
+    orig = [f"origlstm_seed{k}" for k in range(3)]
     models = {"tfidf_original_style": _model("baseline", 56), best: _model("baseline", 88),
-              "lstm_seed0": _model("lstm", 80), "lstm_seed1": _model("lstm", 80), tr: _model("bert", 90)}
+              **{s: _model("lstm", 80) for s in seeds}, **{o: _model("lstm_original", 78) for o in orig},
+              tr: _model("bert", 90)}
     mcnemar = ([{"a": s, "b": best, "accuracy_a": 0.80, "accuracy_b": 0.88, "p_holm": p}
-                for s, p in zip(seeds, (0.01, 0.02))]
+                for s, p in zip(seeds, (0.01, 0.02, 0.03))]
                + [{"a": tr, "b": s, "accuracy_a": 0.90, "accuracy_b": 0.80, "p_holm": p}
-                  for s, p in zip(seeds, (0.01, 0.30))])
+                  for s, p in zip(seeds, (0.01, 0.30, 0.01))])
     domains = {d: {"models": {m: {"all": {"accuracy": acc}} for m, acc in ((tr, 0.85), (best, 0.75), ("lstm_seed0", 0.70))}}
                for d in ledger.CROSS_DOMAINS}
     senses = dict(zip(["晚餐只吃了方便面", "泡一碗方便面", "我要方便方便", "去方便了一下", "交通很方便", "付款方便", "停车不方便"],
@@ -98,6 +130,10 @@ def made_up_record() -> dict:
             "baselines": {"best_by_cv": best}, "lstm_saved_seed": 0, "bert": {"saved_model": tr},
             "mcnemar": mcnemar,
             "lstm_tsne": {"n": 34, "agreement": 0.8, "chance": 0.5, "p": 0.001},
+            "original_lstm": {"seeds": [0, 1, 2], "sentences": {MIXED: [0.92, 0.81, 0.35]},
+                              "neighbours": [{"seed": k, "n": 34, "agreement": a, "chance": 0.5, "p": p}
+                                             for k, a, p in ((0, 0.55, 0.6), (1, 0.5, 0.9), (2, 0.52, 0.7))]},
+            "mixed_sentiment": {"whole": {"tfidf": 0.6, "lstm": 0.3, "bert": 0.13}},
             "generalization": {
                 "drop_tests": [{"domain": d, "a": tr, "b": b, "difference": 0.05, "p_holm": 0.001}
                                for d in ledger.CROSS_DOMAINS for b in (best, *seeds)],
@@ -105,6 +141,7 @@ def made_up_record() -> dict:
             "contrast": {"families": {"lstm": seeds, "transformer": [tr]},
                          "models": {"lstm_seed0": {"n_disagree": 40, "follows_first": 0.75, "p_first": 0.002},
                                     "lstm_seed1": {"n_disagree": 30, "follows_first": 0.8, "p_first": 0.001},
+                                    "lstm_seed2": {"n_disagree": 30, "follows_first": 0.3, "p_first": 0.04},
                                     tr: {"n_disagree": 26, "follows_first": 12 / 26, "p_first": 0.85}}},
             "fangbian": {"sentences": senses, "jieba": {s: ["方便面"] if "面" in s else ["方便"] for s in senses},
                          "cosine": cos, "contextual": {"same_sense": 0.9, "other_sense": 0.3}},
@@ -118,19 +155,34 @@ def made_up_record() -> dict:
 
 def test_claims_on_a_made_up_record():
     rows = {r.key: r for r in ledger.claims(evaluate.Record(made_up_record()), encoder="E5")}
-    assert rows["words"].verdict == R and rows["lstm_better"].verdict == R        # the baseline is better
-    assert rows["gain"].verdict == S and "+0.100" in rows["gain"].evidence and "0.79 → 0.91" in rows["gain"].evidence
-    assert rows["mixed_lstm"].verdict == S and "40 条中跟前半句 75%" in rows["mixed_lstm"].evidence
-    assert rows["mixed_bert"].verdict == U
-    assert rows["embedding_dimred"].verdict == R and rows["tsne_reading"].verdict == R
-    assert rows["transfer_test"].verdict == U                                   # one seed of two significant
-    assert rows["transfer_domains"].verdict == S and "外卖评论" in rows["transfer_domains"].evidence
-    assert rows["fangbian"].verdict == S and "方便面" in rows["fangbian"].evidence
-    assert rows["layer_probe"].verdict == U and "第 2 层 0.850" in rows["layer_probe"].evidence
-    assert all(r.quote.startswith("「") and r.source for r in rows.values())
+    M, X, D = ledger.MADE, ledger.EXTENSION, ledger.DESIGN
+    # as made: the original's LSTM (0.78) far above the original-style baseline (0.56) in every seed
+    assert rows["words"].form(M).verdict == REP and "原报告式 LSTM（种子 0） 0.780" in rows["words"].form(M).evidence
+    # the book's form: the best baseline beats every LSTM seed, but it is one run: not refuted
+    assert rows["words"].form(X).verdict == NOT and "不能判为被推翻" in rows["words"].form(X).runs_zh
+    # +12 points over the original-style LSTM, +10 over the book's: both in the 7-13 band
+    assert rows["gain"].form(M).verdict == REP and "+12.0 个百分点" in rows["gain"].form(M).evidence
+    assert "0.79 → 0.91" in rows["gain"].form(M).evidence and "7–13 个百分点" in rows["gain"].form(M).test
+    assert rows["gain"].form(X).verdict == REP
+    # two of three original-style seeds lean to the first half: the runs disagree
+    assert rows["mixed_lstm"].form(M).verdict == UND and "种子 0 给 0.920" in rows["mixed_lstm"].form(M).evidence
+    assert rows["mixed_lstm"].form(X).verdict == UND                      # seed 2 goes the other way
+    assert rows["mixed_bert"].form(M).verdict == REP and "P(负面) 0.870" in rows["mixed_bert"].form(M).evidence
+    assert rows["mixed_bert"].form(X).verdict == UND
+    assert rows["embedding_dimred"].tests[0].form == D and rows["embedding_dimred"].tests[0].verdict == UNT
+    # no association in any original-style seed: the reading recurs; the book's LSTM (one run) differs
+    assert rows["tsne_reading"].form(M).verdict == REP and rows["tsne_reading"].form(X).verdict == NOT
+    assert rows["transfer_test"].form(X).verdict == UND                   # one pair of runs not significant
+    assert rows["transfer_domains"].form(X).verdict == REP and rows["transfer_domains"].form(M) is None
+    assert rows["fangbian"].form(D).verdict == UNT and rows["fangbian"].form(X).verdict == REP
+    assert rows["layer_probe"].form(X).verdict == UND and "第 2 层 0.850" in rows["layer_probe"].form(X).evidence
+    assert all(r.quote.startswith("「") and r.source and r.tests for r in rows.values())
     glued = ledger.glue_dict(rows.values())
-    assert glued["n_claims"] == len(rows) == glued["n_supported"] + glued["n_refuted"] + glued["n_undecided"]
-    assert glued["gain_verdict"] == "得到支持"
+    assert glued["gain_made_verdict"] == "复现" and glued["embedding_dimred_design_verdict"] == "不可检验"
+    assert glued["made_n"] == sum(glued[f"made_n_{v}"] for v in V.CLAIM_NAMES) == 6
+    table = ledger.overview(list(rows.values()))
+    assert list(table.columns) == ["原报告的话", "出处", "原话的形式", "本书的推广"]
+    assert table.set_index("出处").shape[0] == len(rows) and (table["本书的推广"] == "—").sum() == 1
 
 
 def test_claims_read_without_defaults():
@@ -142,3 +194,15 @@ def test_claims_read_without_defaults():
     data["models"]["bert_seed0"]["test"]["review_id"] = list(range(1, 101))
     with pytest.raises(ValueError, match="different reviews"):
         ledger.claims(evaluate.Record(copy.deepcopy(data)), encoder="E5")
+
+
+def test_ledger_without_the_original_lstm_names_chapter_3_2():
+    data = made_up_record()
+    del data["results"]["original_lstm"]
+    with pytest.raises(evaluate.RecordError, match="03b_lstm"):
+        ledger.claims(evaluate.Record(data), encoder="E5")
+    data = made_up_record()
+    for k in range(3):
+        del data["models"][f"origlstm_seed{k}"]
+    with pytest.raises(evaluate.RecordError, match="03b_lstm"):
+        ledger.claims(evaluate.Record(data), encoder="E5")

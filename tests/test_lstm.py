@@ -365,3 +365,63 @@ def test_fit_workers_and_the_timing_note(monkeypatch):
     assert "一次训练一个模型" in L.timing_note(1) and "1 个 CPU 线程" in L.timing_note(1)
     two = L.timing_note(2)
     assert "2 个模型同时" in two and "旁边另有训练" in two
+
+
+# ---------------------------------------------------------------- the original's recipe
+
+def test_collate_left_keeps_the_first_words_and_pads_on_the_left():
+    x, y = L.collate_left([([5, 6, 7], 1), ([8, 9, 10, 11, 12], 0)], max_len=4)
+    assert x.tolist() == [[0, 5, 6, 7], [8, 9, 10, 11]] and y.tolist() == [1.0, 0.0]
+
+
+def test_original_recipe_reads_left_padded_reviews_and_keeps_the_last_epoch():
+    cfg = L.LSTMConfig(**{**L.ORIGINAL_CONFIG, **TINY, "fc_dropout": 0.0, "epochs": 3, "patience": 3,
+                          "max_len": 6, "keep": "last", "padding": "left", "pad_embedding": True})
+    r = L.fit(made_up(40, 1), made_up(20, 2), cfg, seed=0, progress=False)
+    assert r.best_epoch == 3 and len(r.history) == 3               # no early stop, the last epoch kept
+    model, vocab = r.predictor.model, r.predictor.vocab
+    assert model.embedding.padding_idx is None and float(model.embedding.weight[L.PAD].detach().abs().sum()) > 0
+    # a prediction is the model run over the review left-padded to max_len, alone or in any batch
+    texts = made_up(12, 3)["comment"].tolist()
+    ids = [vocab.encode(tokenize(t))[:cfg.max_len] or [L.UNK] for t in texts]
+    with torch.no_grad():
+        alone = [float(torch.sigmoid(model(L.collate_left([(i, 0)], cfg.max_len)[0]))) for i in ids]
+    assert np.allclose(r.predictor.predict_proba(texts), alone, atol=1e-6)
+    with pytest.raises(ValueError, match="one direction"):
+        L.LSTMConfig(padding="left", bidirectional=True)
+    with pytest.raises(ValueError, match="keep"):
+        L.LSTMConfig(keep="first")
+
+
+def test_original_config_is_the_notebooks_recipe():
+    cfg = L.LSTMConfig(**L.ORIGINAL_CONFIG)
+    m = L.LSTMClassifier(50, cfg)
+    assert (cfg.max_len, cfg.batch_size, cfg.epochs, cfg.lr, cfg.clip) == (100, 50, 4, 1e-3, 5.0)
+    assert m.embedding.embedding_dim == 400 and m.lstm.hidden_size == 256 and m.lstm.num_layers == 2
+    assert m.lstm.dropout == 0.5 and m.dropout.p == 0.3 and m.embed_dropout.p == 0.0
+    assert 0.8 < float(m.embedding.weight.detach().std()) < 1.2              # PyTorch's default N(0, 1)
+
+
+def test_original_recipe_answers_asks_every_run(trained):
+    fit_result, _ = trained
+    words = ["很好吃", "推荐", "难吃死了", "太贵", "从没见过的词"]
+    polarity = [1, 1, -1, -1, 1]
+    texts = ["很好吃，推荐。", "难吃死了。"]
+    out = probe.original_recipe_answers([fit_result, fit_result], words, polarity, texts)
+    assert out["seeds"] == [0, 0] and list(out["sentences"]) == texts
+    assert np.allclose(out["sentences"][texts[0]], [fit_result.predictor.predict_proba(texts)[0]] * 2)
+    n = out["neighbours"][0]
+    in_vocab = [w for w in words if w in fit_result.predictor.vocab]
+    assert n["n"] == len(in_vocab) < len(words)                  # the unknown word is left out
+    assert n["agreement"] == probe.neighbour_agreement(fit_result.predictor, in_vocab,
+                                                      [s for w, s in zip(words, polarity) if w in in_vocab])
+    assert 0 < n["p"] <= 1 and 0 <= n["untrained_agreement"] <= 1
+
+    scores = pd.DataFrame({"seed": [0, 1], "accuracy": [0.8, 0.825], "seconds": [61.2, 70.0]})
+    out["seeds"] = [0, 1]
+    sentences = dict(zip(texts, ["mixed_lstm_notebook", "lstm_neg_notebook"]))
+    table = probe.original_recipe_table(scores, out, sentences)
+    assert list(table.columns) == ["种子 0", "种子 1", "原报告 notebook"]
+    assert table.loc["测试集准确率"].tolist() == ["0.800", "0.825", "0.780"]
+    assert table.loc[f"P(正面)：「{texts[1]}」", "原报告 notebook"] == "0.121"
+    assert table.loc["训练秒数"].tolist() == ["61", "70", "—"]

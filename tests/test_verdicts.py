@@ -79,4 +79,5 @@ def test_expectation_follows_rank_and_significance():
 def test_seeds_vs_with_one_seed_says_it_is_one_run():
     one = V.seeds_vs("T", "B", [0.03], [0.01])
     assert one.startswith("T（只有 1 个种子）与B相差 +0.030") and "不能据此说整个模型族" in one
-    assert "分不出高下" in V.seeds_vs("T", "B", [0.01], [0.6])
+    assert "差异不显著" in V.seeds_vs("T", "B", [0.01], [0.6]) and "不能据此说整个模型族" in V.seeds_vs("T", "B", [0.01], [0.6])
+    assert V.seeds_vs("T", "B", [0.01, 0.02], [0.6, 0.7]).endswith("Holm 校正后没有一个种子的差异显著")

@@ -300,3 +300,16 @@ def test_seed_spread_says_one_seed_instead_of_a_range_from_a_number_to_itself():
     assert display.seed_spread([0.8, 0.9], what="验证集准确率").startswith("2 个种子的验证集准确率在 0.800 到 0.900")
     with pytest.raises(ValueError):
         display.seed_spread([])
+
+
+def test_a_table_too_wide_for_the_page_is_set_smaller_and_wraps(monkeypatch):
+    import pandas as pd
+
+    monkeypatch.setattr(display, "_TABLES", {})
+    narrow = display.table(pd.DataFrame({"模型": ["LSTM"], "准确率": [0.8]}))
+    assert all(r["selector"] for r in narrow.table_styles)                       # fits: no compact rule
+    wide = pd.DataFrame({f"很长的列名第{k}列说明": ["一段十四个字的说明文字放在这里"] for k in range(6)})
+    st = display.table(wide)
+    rules = {r["selector"]: r["props"] for r in st.table_styles}
+    assert rules[""] == [("font-size", f"{display.COMPACT_FONT}em")]
+    assert rules["td.col0"][0][0] == "min-width" and rules["th.col_heading.col0"][0][0] == "min-width"
