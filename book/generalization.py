@@ -528,6 +528,32 @@ def curve_plot(curves: pd.DataFrame, ax=None, title: str = ""):
     return ax
 
 
+def domain_plot(tables: dict, ax=None, title: str = ""):
+    """Accuracy by model and domain as dots with their 95% intervals: one row per model, one colour
+    per domain. ``tables``: domain label → DataFrame indexed by model display name with columns
+    accuracy, ci_low, ci_high (the same models in each, in the order of the first)."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    ax = ax or plt.gca()
+    labels = list(tables)
+    if not labels:
+        raise ValueError("domain_plot needs at least one domain")
+    models = list(next(iter(tables.values())).index)
+    colors = sns.color_palette("deep", len(labels))
+    step = 0.22
+    for k, (label, color) in enumerate(zip(labels, colors)):
+        t = tables[label].loc[models]
+        y = np.arange(len(models)) + (k - (len(labels) - 1) / 2) * step
+        err = np.vstack([t["accuracy"] - t["ci_low"], t["ci_high"] - t["accuracy"]])
+        ax.errorbar(t["accuracy"], y, xerr=err, fmt="o", color=color, capsize=2, ms=5, label=label)
+    ax.set_yticks(np.arange(len(models)), models)
+    ax.invert_yaxis()
+    ax.set(title=title, xlabel="准确率（线段为 95% 区间）", ylabel="")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), frameon=False)      # off the dots
+    return ax
+
+
 # ---------------------------------------------------------------- contrast clauses
 
 

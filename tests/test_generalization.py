@@ -371,3 +371,22 @@ def test_last_clause_verdict_all_none_some():
     assert "只看前半句都比只看后半句准" in g.last_clause_verdict({"a": r(0.6, 0.4)})
     assert "有 1 个" in g.last_clause_verdict({"a": r(0.4, 0.6), "b": r(0.6, 0.4), "c": r(0.5, 0.5, n=0)})
     assert "无从比较" in g.last_clause_verdict({"a": r(0.5, 0.5, n=0)})
+
+
+def test_domain_plot_draws_a_row_per_model_and_a_colour_per_domain():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from book import plots
+    plots.setup()
+    t = pd.DataFrame({"accuracy": [0.9, 0.8], "ci_low": [0.85, 0.75], "ci_high": [0.95, 0.85]}, index=["甲", "乙"])
+    fig, ax = plt.subplots()
+    g.domain_plot({"点评": t, "外卖": t - 0.1}, ax=ax)
+    assert [x.get_text() for x in ax.get_yticklabels()] == ["甲", "乙"]
+    assert [x.get_text() for x in ax.get_legend().get_texts()] == ["点评", "外卖"]
+    xs = sorted(round(float(v), 2) for line in ax.get_lines() for v in line.get_xdata() if line.get_marker() == "o")
+    assert xs == [0.7, 0.8, 0.8, 0.9]
+    with pytest.raises(ValueError):
+        g.domain_plot({}, ax=ax)
+    plt.close(fig)

@@ -1095,3 +1095,20 @@ def test_no_page_repeats_the_retracted_tsne_accusation():
     found = [f"{p.relative_to(HTML)}: {m.group(0)!r}" for p in pages
              for m in TSNE_ACCUSATION.finditer(p.read_text(encoding="utf-8"))]
     assert not found, "built pages still say the original's t-SNE used the wrong vocabulary: " + "; ".join(found)
+
+
+FINDINGS_JS = """() => {
+  const list = document.querySelector('article ol.book-findings');
+  const heads = [...document.querySelectorAll('article h2')].map(h => h.textContent.replace(/#$/, '').trim());
+  return {items: list ? list.querySelectorAll(':scope > li').length : 0, first_h2: heads[0] || '',
+          before_first_h2: list ? !!(heads.length < 2 || list.compareDocumentPosition(
+            document.querySelectorAll('article h2')[1]) & Node.DOCUMENT_POSITION_FOLLOWING) : false};
+}"""
+
+
+@pytest.mark.parametrize("name", ["index", "chapters/05_conclusion"])
+def test_findings_come_first(name, page, server):
+    page.goto(f"{server}/{name}.html")
+    r = page.evaluate(FINDINGS_JS)
+    assert 3 <= r["items"] <= 6, f"{name}: {r['items']} findings in the 主要发现 list (3 to 6 expected)"
+    assert r["first_h2"].startswith("主要发现") and r["before_first_h2"], f"{name}: the findings are not the first section: {r}"
