@@ -7,6 +7,10 @@ Every function returns Chinese prose for the page (one or two sentences, no trai
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only: the sentences need no pandas
+    import pandas as pd
 
 ALPHA = 0.05
 
@@ -555,3 +559,142 @@ def runs_note(runs: dict) -> str:
     if min(runs.values()) < MIN_RUNS_TO_REFUTE:
         text += f"（不足 {MIN_RUNS_TO_REFUTE} 次，不能判为被推翻）"
     return text
+
+
+# ---------------------------------------------------------------- chapter 5: other domains
+
+
+def family_verdict(summary: pd.DataFrame, domain_name, what: str = "更准") -> str:
+    """The rows of :func:`family_summary` (one per domain and pair of families) summed up
+    instead of read out: which pairs every seed pair settles (and which way, ``what``: 更准,
+    损失更小 …), how many no seed pair settles, and which depend on the seeds."""
+    clear, none, mixed, clear_n = [], [], [], []
+    for r in summary.itertuples():
+        where = domain_name(r.domain)
+        if r.a_better == r.n or r.b_better == r.n:
+            win, lose = (r.family_a, r.family_b) if r.a_better == r.n else (r.family_b, r.family_a)
+            clear.append(f"{where}上{win}比{lose}")
+            clear_n.append(r.n)
+        elif r.a_better == 0 and r.b_better == 0:
+            none.append(f"{where}上{r.family_a}与{r.family_b}")
+        else:
+            mixed.append(f"{where}上{r.family_a}与{r.family_b}（{r.n} 对中 {r.a_better + r.b_better} 对显著）")
+    parts = []
+    if clear:
+        if max(clear_n) == 1:      # one run of each family: one test, not "every pair of seeds"
+            parts.append(f"{len(clear)} 组显著（每组只有一对运行，一次比较）：{'、'.join(clear)}{what}")
+        elif min(clear_n) == 1:
+            parts.append(f"{len(clear)} 组显著且方向一致（其中有的组只有一对运行）：{'、'.join(clear)}{what}")
+        else:
+            parts.append(f"{len(clear)} 组的每一对运行都显著且方向一致：{'、'.join(clear)}{what}")
+    if none:
+        parts.append(f"{len(none)} 组没有一对分得出高下" + (f"（{'、'.join(none)}）" if len(none) <= 2 else ""))
+    if mixed:
+        parts.append(f"{len(mixed)} 组的结论取决于种子：{'、'.join(mixed)}")
+    return f"Holm 校正后，表中 {len(summary)} 组模型族的比较里，" + "；".join(parts) + "。"
+
+
+def change_verdict(domain: str, table: pd.DataFrame) -> str:
+    """``table`` from :func:`drops` (index: display names). Which models lost accuracy beyond the
+    noise of both samples, which did not, and the exceptions whose accuracy rose."""
+    n = len(table)
+    lost = list(table.index[table["ci_high"] < 0])
+    rose = list(table.index[table["change"] >= 0])
+    if len(lost) == n:
+        s = f"换到{domain}，{n} 个模型的准确率都下降了，而且每一个的下降都超出了两边样本合起来的误差。"
+    elif not lost:
+        s = f"换到{domain}，{n} 个模型中没有一个的下降超出两边样本合起来的误差。"
+    else:
+        s = (f"换到{domain}，{n} 个模型中有 {len(lost)} 个的下降超出了两边样本合起来的误差，"
+             f"其余 {n - len(lost)} 个（{'、'.join(m for m in table.index if m not in lost)}）分不出是否下降。")
+    if rose:
+        s += f"准确率不降反升的是{'、'.join(rose)}。"
+    return s
+
+
+def curve_verdict(model: str, sizes, accs, n_test: int) -> str:
+    """Whether the last doubling of the training reviews still helped ``model`` (mean test
+    accuracy per size, in size order), judged against the noise of two accuracies measured on
+    the same ``n_test`` reviews: about ±1.96·sqrt(2·p(1−p)/n_test), p their mean (a rough,
+    conservative band; the runs share the test reviews, so the true band is narrower)."""
+    sizes, accs = list(sizes), list(accs)
+    if len(sizes) < 2 or len(sizes) != len(accs):
+        raise ValueError("curve_verdict needs at least two sizes and one accuracy per size")
+    gain = accs[-1] - accs[-2]
+    p = (accs[-1] + accs[-2]) / 2
+    noise = 1.96 * math.sqrt(2 * p * (1 - p) / n_test)
+    head = f"{model}从 {sizes[-2]} 条增加到 {sizes[-1]} 条训练评论时，准确率"
+    pts = round(100 * gain, 1)
+    head += "没有变化" if pts == 0 else f"提高了 {pts:.1f} 个百分点" if pts > 0 else f"降低了 {-pts:.1f} 个百分点"
+    band = f"（{n_test} 条测试评论上两次测量的误差范围约 ±{100 * noise:.0f} 个百分点）"
+    if gain > noise:
+        return head + band + "，超出了误差范围：曲线还在上升，更多点评数据仍然有用。"
+    if gain < -noise:
+        return head + band + "，超出了误差范围：多给数据反而变差，值得怀疑这次训练是否正常。"
+    return head + band + "，在误差范围之内：这个测试集判断不了曲线末端是否还在上升。"
+
+
+def oov_verdict(in_domain: float, others: dict) -> str:
+    """Compare the out-of-vocabulary share of each other domain (name → share) with the dianping
+    test split's."""
+    parts = []
+    for domain, share in others.items():
+        ratio = share / in_domain if in_domain else float("inf")
+        if ratio >= 1.5:
+            parts.append(f"{domain}中的未登录词比例是点评测试集的 {ratio:.1f} 倍")
+        elif ratio <= 1 / 1.5:
+            parts.append(f"{domain}中的未登录词比例反而低于点评测试集")
+        else:
+            parts.append(f"{domain}中的未登录词比例与点评测试集相近")
+    return "；".join(parts) + "。"
+
+
+def clause_verdict(model: str, r: dict, alpha: float = ALPHA) -> str:
+    """Whether ``model``'s whole-review answer leans on the first clause, the last, or neither
+    beyond chance, from :func:`clause_following`."""
+    if not r["n_disagree"]:
+        return f"{model}在每条转折评论上都给两半相同的判断，无从看它跟哪一半。"
+    share, (lo, hi) = r["follows_first"], r["follows_first_ci"]
+    head = (f"{model}对两半判断不同的 {r['n_disagree']} 条评论中，整句的判断跟着前半句的占 {share:.0%}"
+            f"（95% 区间 {lo:.0%}–{hi:.0%}）")
+    if r["p_first"] < alpha and share > 0.5:
+        return head + "，显著多于一半：它偏向前半句。"
+    if r["p_first"] < alpha:
+        return head + "，显著少于一半：它偏向后半句。"
+    return head + "，与一半分不开：看不出它偏向哪一半。"
+
+
+def shift_verdict(counts: dict, control: dict, k: int) -> str:
+    """``counts``: domain name → {status: number of the ``k`` strongest dianping words}, from
+    :func:`polarity_shift`; ``control``: the same for the held-out dianping test reviews. Says
+    whether any word flips, and reads the weakening against the control: words chosen for their
+    extreme training log-ratio weaken in any fresh sample (regression to the mean)."""
+    parts = []
+    flipped = {d: c.get("flipped", 0) for d, c in counts.items()}
+    if not any(flipped.values()):
+        parts.append(f"{k} 个词里没有一个在新领域中方向相反：「同一个词，意思反了」在这里一个例子也没有找到")
+    else:
+        parts.append("方向相反的词：" + "、".join(f"{d} {n} 个" for d, n in flipped.items()))
+    weak = "、".join(f"{d} {c.get('weaker', 0)} 个" for d, c in counts.items())
+    absent = f"另有 {control.get('absent', 0)} 个在那 200 条里出现太少、无法计算"
+    if control.get("weaker", 0):
+        parts.append(f"明显变弱的词{weak}，而在同一领域、训练时没见过的点评测试集上也有 {control['weaker']} 个"
+                     f"（{absent}）：按训练集上最极端的数值挑出的词，换一份新样本本来就会变弱一些，变弱不全是领域的差别")
+    else:
+        parts.append(f"明显变弱的词{weak}；在同一领域、训练时没见过的点评测试集上没有一个明显变弱（{absent}），"
+                     "这个对照太小，说明不了变弱里有多少来自领域、多少只是换了一份样本")
+    return "；".join(parts) + "。"
+
+
+def last_clause_verdict(rows: dict) -> str:
+    """From :func:`clause_following` per model: is the last clause alone a better guide to the
+    label than the first, for every model, none, or some?"""
+    valid = [r for r in rows.values() if r["n_disagree"]]
+    if not valid:
+        return "没有模型给两半不同的判断，无从比较前后两半。"
+    k = sum(r["last_accuracy"] > r["first_accuracy"] for r in valid)
+    if k == len(valid):
+        return (f"{k} 个模型只看后半句都比只看前半句准：在这些转折句里，评论者的态度多半在转折之后。")
+    if k == 0:
+        return f"{len(valid)} 个模型只看前半句都比只看后半句准：在这些转折句里，态度多半在转折之前。"
+    return f"{len(valid)} 个模型中有 {k} 个只看后半句比只看前半句准，其余的反过来：前后两半哪一半更能代表态度，因模型而异。"
