@@ -45,6 +45,7 @@ from sphinx.ext.mathjax import MATHJAX_URL
 from sphinx.util import logging
 
 from book.display import spaced  # the one rule for Han/Latin spacing (the package is installed in the venv)
+from book.names import CJK_RANGES
 
 logger = logging.getLogger(__name__)
 
@@ -239,7 +240,6 @@ def space_han_latin(block: nodes.Element) -> None:
                 old.parent.replace(old, nodes.Text(new))
 
 
-HAN = "\u4e00-\u9fff\u3400-\u4dbf"
 SUPERSCRIPT = str.maketrans("-+0123456789", "⁻⁺⁰¹²³⁴⁵⁶⁷⁸⁹")
 SCIENTIFIC = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)e([-+]?)0*(\d+)(?![\w.])")
 HYPHEN_MINUS = re.compile(r"(?<![\w.\-/\u2212])-(?=\d)")
@@ -262,9 +262,9 @@ def space_around_code(block: nodes.Element) -> None:
         i = parent.index(node)
         prev = parent[i - 1] if i > 0 else None
         nxt = parent[i + 1] if i + 1 < len(parent) else None
-        if isinstance(prev, nodes.Text) and re.search(f"[{HAN}]$", str(prev)):
+        if isinstance(prev, nodes.Text) and re.search(f"[{CJK_RANGES}]$", str(prev)):
             parent.replace(prev, nodes.Text(str(prev) + " "))
-        if isinstance(nxt, nodes.Text) and re.match(f"[{HAN}]", str(nxt)):
+        if isinstance(nxt, nodes.Text) and re.match(f"[{CJK_RANGES}]", str(nxt)):
             parent.replace(nxt, nodes.Text(" " + str(nxt)))
 
 

@@ -14,8 +14,8 @@
 
 const BASE = new URL("./", import.meta.url);
 const UNK = 1;                                   // book.lstm.UNK
-const CJK = "\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff\\u{20000}-\\u{2ebef}";  // book.text.CJK_RANGES
-const NON_CJK = new RegExp(`[^${CJK}]+`, "gu");
+// what counts as a Chinese character: book.names.CJK_RANGES, read from this build's manifest.json
+let NON_CJK = null;
 const TOP = 5;                                   // TF-IDF features shown per side
 const $ = (id) => document.getElementById(id);
 
@@ -254,6 +254,7 @@ async function segmenter() {
 
 async function load() {
   manifest = await fetchJson("manifest.json");
+  NON_CJK = new RegExp(`[^${manifest.cjk_ranges}]+`, "gu");
   if (manifest.libraries_missing.length) throw Object.assign(new Error(MSG.noLibs), { sentence: true });
   const keys = Object.keys(manifest.models);
   for (const [k, m] of Object.entries(manifest.missing_models)) { names[k] = m.name; problems[k] = MSG.missing; }

@@ -26,6 +26,8 @@ from pathlib import Path
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
+from book.names import CJK_RANGES
+
 logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,7 +91,7 @@ def plan(root: Path | None = None, node_modules: Path | None = None) -> tuple[di
         else:
             missing.append(f"node_modules/{rel}")
     names = model_names()
-    manifest = {"models": {}, "missing_models": {}}
+    manifest = {"models": {}, "missing_models": {}, "cjk_ranges": CJK_RANGES}   # the page's one copy of it
     for key, rels in MODEL_FILES.items():
         absent = [r for r in rels if not (root / r).is_file()]
         if key == "tfidf" and not absent and not _tfidf_current(root):

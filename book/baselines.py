@@ -37,7 +37,7 @@ from sklearn.svm import SVC, LinearSVC
 
 from . import evaluate, original, text
 from .data import SEED
-from .predict import BUILD_HINT
+from .names import BUILD_HINT
 
 MAXLEN = original.FACTS["seq_length"].value  # the original's sequence length (its notebook's pad_features)
 CV_FOLDS = 5

@@ -41,7 +41,7 @@ from torch import nn
 from . import device as _device
 from . import first_line, quiet
 from .evaluate import artifacts_dir
-from .predict import BUILD_HINT
+from .names import BUILD_HINT, DEFAULT_ENCODER, MODEL_ENV
 
 if TYPE_CHECKING:
     from fastai.data.core import DataLoaders, TfmdDL
@@ -58,8 +58,7 @@ def _fastai() -> None:
         import fastai.text.data  # noqa: F401
 
 
-MODEL_ENV = "BOOK_BERT_MODEL"
-DEFAULT_MODEL = "bert-base-chinese"
+DEFAULT_MODEL = DEFAULT_ENCODER      # the name bench/ and older callers use
 MAX_LEN = 256          # tokens, special tokens included; longer reviews are truncated
 BATCH_SIZE = 16
 POOLINGS = ("mean", "cls")

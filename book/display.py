@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-DEFAULT_ENCODER = "bert-base-chinese"
+from .names import CJK_RANGES, DEFAULT_ENCODER, LABEL_NAMES  # noqa: F401 (LABEL_NAMES re-exported)
 
 MODEL_NAMES = {
     "tfidf_original_style": "原报告式 SVM（词编号 + TF-IDF）",
@@ -55,7 +55,6 @@ COLUMN_NAMES = {
     "a_only": "A 对 B 错", "b_only": "A 错 B 对", "p_value": "p 值", "p_holm": "Holm 校正后 p 值",
     "word": "词", "count": "次数", "log_ratio": "log-ratio", "group": "组",
 }
-LABEL_NAMES = {0: "负面", 1: "正面"}
 # the review groups of evaluate.error_breakdown
 TRAIT_NAMES = {"all": "全部", "negation": "含否定词", "no_negation": "无否定词", "contrast": "含转折词",
                "no_contrast": "无转折词", "short": "短（<30 字）", "medium": "中（30–100 字）", "long": "长（>100 字）"}
@@ -275,8 +274,7 @@ def table_number(caption: str) -> str:
 
 # A Han character next to a Latin letter, digit or % (either order): where Chinese typesetting,
 # and this book's prose, put a space ("LSTM 的", "3 个", "50% 的").
-_CJK = "\u4e00-\u9fff\u3400-\u4dbf"
-_HAN_LATIN = re.compile(f"(?<=[{_CJK}])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9%])(?=[{_CJK}])")
+_HAN_LATIN = re.compile(f"(?<=[{CJK_RANGES}])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9%])(?=[{CJK_RANGES}])")
 
 
 def spaced(text: str) -> str:

@@ -32,18 +32,14 @@ try:  # POSIX file locks for metrics.json; elsewhere writes are simply not seria
 except ImportError:  # pragma: no cover
     fcntl = None
 
-from . import device
+from . import device, names
 from .data import ROOT
-
-ARTIFACTS_ENV = "BOOK_ARTIFACTS"
-LABELS = (0, 1)
-LABEL_NAMES = {0: "负面", 1: "正面"}
+from .names import ARTIFACTS_ENV, LABEL_NAMES, LABELS  # noqa: F401 (re-exported: chapters read them here)
 
 
 def artifacts_dir() -> Path:
-    d = Path(os.environ.get(ARTIFACTS_ENV) or ROOT / "artifacts")
-    d.mkdir(parents=True, exist_ok=True)
-    return d
+    """Where the build writes (created if missing): :func:`book.names.artifacts_dir`."""
+    return names.artifacts_dir(create=True)
 
 
 def metrics_path() -> Path:
@@ -644,8 +640,7 @@ def encoder_files(model: str | None = None) -> dict:
     if model is None:
         model = os.environ.get("BOOK_BERT_MODEL") or None
     if model is None:
-        from .bert import DEFAULT_MODEL
-        model = DEFAULT_MODEL
+        model = names.DEFAULT_ENCODER
     folder = Path(model).expanduser()
     if not folder.is_dir():
         return {"model": model, "files": None}

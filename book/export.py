@@ -35,8 +35,8 @@ import json
 import warnings
 from pathlib import Path
 
-ONNX_FILE = "model.onnx"
-INT8_FILE = "model.int8.onnx"   # the transformer, dynamically quantized (quantize_bert)
+from .names import INT8_FILE, ONNX_FILE
+
 OPSET = 17
 
 

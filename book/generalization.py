@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 import time
 from pathlib import Path
 
@@ -28,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from . import evaluate
+from .names import CJK_RANGES
 from .text import CLAUSE_BREAKS, CLAUSE_OPENING_ONLY, CONTRAST_SPLIT_WORDS, log_ratio, tokenize, word_counts
 from .verdicts import ALPHA
 
@@ -493,7 +495,7 @@ def split_contrast(text: str, words=CONTRAST_SPLIT_WORDS, min_side: int = 2):
 
 
 def _is_han(c: str) -> bool:
-    return "\u4e00" <= c <= "\u9fff"
+    return re.fullmatch(f"[{CJK_RANGES}]", c) is not None
 
 
 def contrast_reviews(df: pd.DataFrame, words=CONTRAST_SPLIT_WORDS) -> pd.DataFrame:

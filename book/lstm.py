@@ -41,7 +41,7 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 
 from . import device as _device
 from . import quiet
-from .predict import BUILD_HINT
+from .names import BUILD_HINT
 from .text import tokenize
 
 PAD, UNK = 0, 1

@@ -15,6 +15,8 @@ import pandas as pd
 import seaborn as sns
 from matplotlib import font_manager
 
+from .names import LABEL_NAMES
+
 # Simplified-Chinese-capable fonts, best first. `make setup` installs WenQuanYi Micro Hei
 # (Debian fonts-wqy-microhei) when none of these is on the machine.
 CJK_FONTS = (
@@ -215,7 +217,7 @@ def label_bars(labels, ax=None, title: str = ""):
 def class_hist(df: pd.DataFrame, column: str, ax=None, bins: int = 30, title: str = "", xlabel: str = ""):
     """Histogram of ``column`` per class (df has a ``sentiment`` column), log-scaled x axis."""
     ax = ax or plt.gca()
-    d = df.assign(类别=df["sentiment"].map({0: "负面", 1: "正面"}))
+    d = df.assign(类别=df["sentiment"].map(LABEL_NAMES))
     sns.histplot(data=d, x=column, hue="类别", hue_order=["负面", "正面"], bins=bins, log_scale=True,
                  element="step", palette={"负面": NEG, "正面": POS}, ax=ax)
     ax.set(title=title, xlabel=xlabel or column, ylabel="评论数")

@@ -29,14 +29,9 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from . import first_line, missing_package
+from .names import ARTIFACTS_ENV, BUILD_HINT, INT8_FILE, LABEL_NAMES, ONNX_FILE, ROOT  # noqa: F401 (re-exported)
+from .names import artifacts_dir as _artifacts_dir
 
-ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS_ENV = "BOOK_ARTIFACTS"            # as book.evaluate (not imported: it loads pandas)
-LABEL_NAMES = {0: "负面", 1: "正面"}        # as book.evaluate.LABEL_NAMES
-# The one hint the package gives when a trained model is missing or unreadable.
-BUILD_HINT = "run `make book` to train and save the models"
-ONNX_FILE = "model.onnx"                    # as book.export.ONNX_FILE
-INT8_FILE = "model.int8.onnx"               # as book.export.INT8_FILE: the transformer, dynamically quantized
 PRECISIONS = ("auto", "int8", "fp32")       # the transformer's graph; auto: int8 where its agreement holds
 INT8_MIN_AGREEMENT = 0.99                   # share of test labels int8 must give as fp32 to be the default
 BATCH_SIZE = 64                             # reviews per onnxruntime call (sorted by length)
@@ -73,7 +68,7 @@ class Predictor(Protocol):
 
 def artifacts_dir(artifacts: Path | str | None = None) -> Path:
     """``artifacts``, else $BOOK_ARTIFACTS, else artifacts/ (not created: the predictor only reads)."""
-    return Path(artifacts or os.environ.get(ARTIFACTS_ENV) or ROOT / "artifacts")
+    return _artifacts_dir(artifacts)
 
 
 # ---------------------------------------------------------------- the three models

@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING
 
 import jieba
 
+from .names import CJK_RANGES
+
 if TYPE_CHECKING:  # pandas is imported where a table is made: the predictor never loads it
     import pandas as pd
 
 jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict" chatter on stderr
 
 # CJK Unified Ideographs, Extension A, Compatibility Ideographs, Extensions B–F.
-CJK_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef"
 _NON_CJK = re.compile(f"[^{CJK_RANGES}]+")
 _CJK_CHAR = re.compile(f"[{CJK_RANGES}]")
 

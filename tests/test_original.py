@@ -134,3 +134,19 @@ def test_no_source_repeats_the_retracted_tsne_accusation():
     found = [f"{p.name}: {m.group(0)!r}" for p in sources for m in TSNE_ACCUSATION.finditer(p.read_text(encoding="utf-8"))]
     assert not found, "the original's t-SNE used the LSTM's own vocabulary; these still say otherwise: " + "; ".join(found)
     assert TSNE_ACCUSATION.search("它用 BERT 分词器的 token 编号去取 LSTM 嵌入矩阵的行") and TSNE_ACCUSATION.search("t-SNE 图用错了词表")
+
+
+def test_shared_names_have_one_home():
+    """The Chinese-character range and the label names are written in book/names.py only: no other
+    file of book/ or _ext/ (the 试一试 page reads the range from its build's manifest) spells them."""
+    import book.names as names
+
+    han = re.compile(r"\\u4e00|\\u3400|u\{20000\}|\u4e00-\u9fff")
+    labels = re.compile(r"\{0: \"负面\", 1: \"正面\"\}")
+    files = [*sorted((ROOT / "book").glob("*.py")), *sorted((ROOT / "_ext").glob("*.py")), *sorted((ROOT / "_ext").glob("*.mjs"))]
+    home = ROOT / "book" / "names.py"
+    found = [f"{p.name}: {m.group(0)}" for p in files if p != home
+             for m in (*han.finditer(p.read_text(encoding="utf-8")), *labels.finditer(p.read_text(encoding="utf-8")))]
+    assert not found, "defined outside book/names.py: " + "; ".join(found)
+    assert han.search(home.read_text(encoding="utf-8")) and labels.search(home.read_text(encoding="utf-8"))
+    assert names.LABEL_NAMES == {0: "负面", 1: "正面"} and re.fullmatch(f"[{names.CJK_RANGES}]+", "点评𠀀")
