@@ -698,3 +698,56 @@ def last_clause_verdict(rows: dict) -> str:
     if k == 0:
         return f"{len(valid)} 个模型只看前半句都比只看后半句准：在这些转折句里，态度多半在转折之前。"
     return f"{len(valid)} 个模型中有 {k} 个只看后半句比只看前半句准，其余的反过来：前后两半哪一半更能代表态度，因模型而异。"
+
+
+def curve_verdicts(curves: dict, n_test: int) -> str:
+    """The last doubling of the training reviews for several models in one sentence (instead of one
+    near-identical sentence each): ``curves`` maps a model's display name to (sizes, mean accuracy
+    per size), in size order. Each gain is judged against the noise of two accuracies on the same
+    ``n_test`` reviews, as :func:`curve_verdict` does."""
+    if not curves:
+        raise ValueError("curve_verdicts needs at least one model")
+    parts, up, down, flat, bands = [], [], [], [], []
+    for model, (sizes, accs) in curves.items():
+        sizes, accs = list(sizes), list(accs)
+        if len(sizes) < 2 or len(sizes) != len(accs):
+            raise ValueError(f"{model}: a curve needs at least two sizes and one accuracy per size")
+        gain = accs[-1] - accs[-2]
+        p = (accs[-1] + accs[-2]) / 2
+        noise = 1.96 * math.sqrt(2 * p * (1 - p) / n_test)
+        bands.append(noise)
+        parts.append(f"{model}（{sizes[-2]} → {sizes[-1]} 条）{100 * gain:+.1f}")
+        (up if gain > noise else down if gain < -noise else flat).append(model)
+    out = (f"训练评论最后一次加倍时，准确率的变化（百分点）是{'，'.join(parts)}；{n_test} 条测试评论上两次测量的误差范围约 "
+           f"±{100 * min(bands):.0f} 到 ±{100 * max(bands):.0f} 个百分点。")
+    if up:
+        out += f"超出误差范围、曲线还在上升的：{'、'.join(up)}，更多点评数据对它仍然有用。"
+    if down:
+        out += f"多给数据反而变差、超出误差范围的：{'、'.join(down)}，值得怀疑这次训练是否正常。"
+    if flat:
+        out += f"其余（{'、'.join(flat)}）的变化在误差范围之内，这个测试集判断不了它们的曲线末端是否还在上升。"
+    return out
+
+
+def clause_verdicts(family: str, rows: dict, alpha: float = ALPHA) -> str:
+    """One sentence for all runs of a model family (``rows``: run name → :func:`clause_following`'s
+    record) instead of one per run: how often the whole-review answer follows the first clause,
+    and which way each run leans beyond chance."""
+    if not rows:
+        raise ValueError("clause_verdicts needs at least one run")
+    seen = {m: r for m, r in rows.items() if r["n_disagree"]}
+    if not seen:
+        return f"{family}在每条转折评论上都给两半相同的判断，无从看它跟哪一半。"
+    share = "、".join(f"{r['follows_first']:.0%}" for r in seen.values())
+    n = "、".join(str(r["n_disagree"]) for r in seen.values())
+    first = [m for m, r in seen.items() if r["p_first"] < alpha and r["follows_first"] > 0.5]
+    last = [m for m, r in seen.items() if r["p_first"] < alpha and r["follows_first"] < 0.5]
+    runs = f"{len(seen)} 次运行" if len(seen) > 1 else "唯一的一次运行"
+    out = f"{family}（{runs}）在两半判断不同的 {n} 条评论中，整句跟前半句的比例为 {share}"
+    if len(first) == len(seen):
+        return out + ("：每次运行都显著偏向前半句。" if len(seen) > 1 else "：显著偏向前半句。")
+    if len(last) == len(seen):
+        return out + ("：每次运行都显著偏向后半句。" if len(seen) > 1 else "：显著偏向后半句。")
+    if not first and not last:
+        return out + "：都与一半分不开，看不出偏向哪一半。"
+    return out + f"：显著偏向前半句的 {len(first)} 次，偏向后半句的 {len(last)} 次，结论取决于运行。"

@@ -313,3 +313,27 @@ def test_a_table_too_wide_for_the_page_is_set_smaller_and_wraps(monkeypatch):
     rules = {r["selector"]: r["props"] for r in st.table_styles}
     assert rules[""] == [("font-size", f"{display.COMPACT_FONT}em")]
     assert rules["td.col0"][0][0] == "min-width" and rules["th.col_heading.col0"][0][0] == "min-width"
+
+
+def test_curve_verdicts_one_sentence_for_several_models():
+    from book import verdicts as V
+
+    s = V.curve_verdicts({"基准": ([800, 1600], [0.80, 0.81]), "LSTM": ([800, 1600], [0.70, 0.84]),
+                          "E5": ([200, 1600], [0.80, 0.88])}, n_test=200)
+    assert s.count("训练评论最后一次加倍时") == 1 and "基准（800 → 1600 条）+1.0" in s and "E5（200 → 1600 条）+8.0" in s
+    assert "曲线还在上升的：LSTM、E5" in s and "其余（基准）的变化在误差范围之内" in s
+    with pytest.raises(ValueError):
+        V.curve_verdicts({"x": ([1600], [0.8])}, 200)
+
+
+def test_clause_verdicts_one_sentence_for_a_family():
+    from book import verdicts as V
+
+    r = lambda k, n, p: {"n_disagree": n, "follows_first": k / n if n else None, "p_first": p}   # noqa: E731
+    last = V.clause_verdicts("LSTM", {"s0": r(35, 100, 0.001), "s1": r(33, 100, 0.001), "s2": r(40, 100, 0.04)})
+    assert last.endswith("每次运行都显著偏向后半句。") and "35%、33%、40%" in last and "3 次运行" in last
+    one = V.clause_verdicts("E5", {"t0": r(47, 100, 0.6)})
+    assert "唯一的一次运行" in one and one.endswith("看不出偏向哪一半。")
+    mixed = V.clause_verdicts("LSTM", {"a": r(70, 100, 0.001), "b": r(30, 100, 0.001)})
+    assert "结论取决于运行" in mixed
+    assert "无从看" in V.clause_verdicts("LSTM", {"a": r(0, 0, None)})
