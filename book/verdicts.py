@@ -612,28 +612,6 @@ def change_verdict(domain: str, table: pd.DataFrame) -> str:
     return s
 
 
-def curve_verdict(model: str, sizes, accs, n_test: int) -> str:
-    """Whether the last doubling of the training reviews still helped ``model`` (mean test
-    accuracy per size, in size order), judged against the noise of two accuracies measured on
-    the same ``n_test`` reviews: about ±1.96·sqrt(2·p(1−p)/n_test), p their mean (a rough,
-    conservative band; the runs share the test reviews, so the true band is narrower)."""
-    sizes, accs = list(sizes), list(accs)
-    if len(sizes) < 2 or len(sizes) != len(accs):
-        raise ValueError("curve_verdict needs at least two sizes and one accuracy per size")
-    gain = accs[-1] - accs[-2]
-    p = (accs[-1] + accs[-2]) / 2
-    noise = 1.96 * math.sqrt(2 * p * (1 - p) / n_test)
-    head = f"{model}从 {sizes[-2]} 条增加到 {sizes[-1]} 条训练评论时，准确率"
-    pts = round(100 * gain, 1)
-    head += "没有变化" if pts == 0 else f"提高了 {pts:.1f} 个百分点" if pts > 0 else f"降低了 {-pts:.1f} 个百分点"
-    band = f"（{n_test} 条测试评论上两次测量的误差范围约 ±{100 * noise:.0f} 个百分点）"
-    if gain > noise:
-        return head + band + "，超出了误差范围：曲线还在上升，更多点评数据仍然有用。"
-    if gain < -noise:
-        return head + band + "，超出了误差范围：多给数据反而变差，值得怀疑这次训练是否正常。"
-    return head + band + "，在误差范围之内：这个测试集判断不了曲线末端是否还在上升。"
-
-
 def oov_verdict(in_domain: float, others: dict) -> str:
     """Compare the out-of-vocabulary share of each other domain (name → share) with the dianping
     test split's."""
@@ -647,21 +625,6 @@ def oov_verdict(in_domain: float, others: dict) -> str:
         else:
             parts.append(f"{domain}中的未登录词比例与点评测试集相近")
     return "；".join(parts) + "。"
-
-
-def clause_verdict(model: str, r: dict, alpha: float = ALPHA) -> str:
-    """Whether ``model``'s whole-review answer leans on the first clause, the last, or neither
-    beyond chance, from :func:`clause_following`."""
-    if not r["n_disagree"]:
-        return f"{model}在每条转折评论上都给两半相同的判断，无从看它跟哪一半。"
-    share, (lo, hi) = r["follows_first"], r["follows_first_ci"]
-    head = (f"{model}对两半判断不同的 {r['n_disagree']} 条评论中，整句的判断跟着前半句的占 {share:.0%}"
-            f"（95% 区间 {lo:.0%}–{hi:.0%}）")
-    if r["p_first"] < alpha and share > 0.5:
-        return head + "，显著多于一半：它偏向前半句。"
-    if r["p_first"] < alpha:
-        return head + "，显著少于一半：它偏向后半句。"
-    return head + "，与一半分不开：看不出它偏向哪一半。"
 
 
 def shift_verdict(counts: dict, control: dict, k: int) -> str:

@@ -254,10 +254,10 @@ def test_clause_following_counts_only_disagreeing_halves():
     assert r["n_disagree"] == 4 and r["follows_first"] == 0.25
     assert r["whole_accuracy"] == 0.75 and r["first_accuracy"] == 0.0 and r["last_accuracy"] == 1.0
     assert 0 < r["follows_first_ci"][0] < 0.25 < r["follows_first_ci"][1] and r["p_first"] > 0.05
-    assert "看不出它偏向哪一半" in V.clause_verdict("LSTM", r)
+    assert "看不出偏向哪一半" in V.clause_verdicts("LSTM", {"s0": r})
     lean = g.clause_following([0] * 40, [0.9] * 40, [0.9] * 40, [0.1] * 40)
-    assert lean["follows_first"] == 1.0 and "偏向前半句" in V.clause_verdict("LSTM", lean)
-    assert "无从看" in V.clause_verdict("LSTM", g.clause_following([1], [0.9], [0.9], [0.8]))
+    assert lean["follows_first"] == 1.0 and "显著偏向前半句" in V.clause_verdicts("LSTM", {"s0": lean})
+    assert "无从看" in V.clause_verdicts("LSTM", {"s0": g.clause_following([1], [0.9], [0.9], [0.8])})
 
 
 def test_seeds_at_every_size_refuses_a_mixed_curve():
@@ -268,16 +268,17 @@ def test_seeds_at_every_size_refuses_a_mixed_curve():
         g.seeds_at_every_size(bad)
 
 
-def test_curve_verdict():
-    up = V.curve_verdict("LSTM", [800, 1600], [0.70, 0.84], n_test=200)      # 14 points > ±8
-    assert "提高了 14.0 个百分点" in up and "还在上升" in up
-    small = V.curve_verdict("LSTM", [800, 1600], [0.80, 0.84], n_test=200)   # 4 points < ±8
+def test_curve_verdicts_against_the_noise_of_two_measurements():
+    one = lambda sizes, accs, n=200: V.curve_verdicts({"LSTM": (sizes, accs)}, n_test=n)   # noqa: E731
+    up = one([800, 1600], [0.70, 0.84])                                       # 14 points > ±8
+    assert "LSTM（800 → 1600 条）+14.0" in up and "还在上升的：LSTM" in up
+    small = one([800, 1600], [0.80, 0.84])                                    # 4 points < ±8
     assert "在误差范围之内" in small and "±8" in small         # 1.96·sqrt(2·0.82·0.18/200) = 0.075
-    assert "在误差范围之内" not in V.curve_verdict("LSTM", [800, 1600], [0.80, 0.84], n_test=5000)
-    down = V.curve_verdict("LSTM", [800, 1600], [0.86, 0.70], n_test=200)
-    assert "降低了 16.0 个百分点" in down and "值得怀疑" in down
+    assert "在误差范围之内" not in one([800, 1600], [0.80, 0.84], 5000)
+    down = one([800, 1600], [0.86, 0.70])
+    assert "LSTM（800 → 1600 条）-16.0" in down and "值得怀疑" in down
     with pytest.raises(ValueError):
-        V.curve_verdict("LSTM", [1600], [0.8], n_test=200)
+        one([1600], [0.8])
 
 
 def test_oov_verdict():
@@ -354,9 +355,9 @@ def test_shift_verdict_says_when_nothing_flips_and_reads_the_control():
     assert "也有 0 个" not in zero and "本来就会变弱" not in zero and "没有一个明显变弱" in zero
 
 
-def test_curve_verdict_says_no_change_for_a_zero_gain():
-    s = V.curve_verdict("LSTM", [800, 1600], [0.85, 0.85], 200)
-    assert "准确率没有变化" in s and "0.0 个百分点" not in s
+def test_curve_verdicts_a_zero_gain_is_within_the_noise():
+    s = V.curve_verdicts({"LSTM": ([800, 1600], [0.85, 0.85])}, 200)
+    assert "LSTM（800 → 1600 条）+0.0" in s and "其余（LSTM）的变化在误差范围之内" in s
 
 
 def test_accuracy_by_coverage_splits_known_and_unknown():
