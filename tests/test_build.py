@@ -27,18 +27,26 @@ PAGE = MYST_HEADER + """
 """
 
 
-def build(tmp_path: Path, code: str, prose: str = "Some text.") -> tuple[subprocess.CompletedProcess, Path]:
+def build_pages(tmp_path: Path, pages: dict, toc: str) -> tuple[subprocess.CompletedProcess, Path]:
+    """A book of ``pages`` (path → MyST text) with the repository's config and extensions, built
+    as `make book` builds (warnings fatal)."""
     book = tmp_path / "book"
     book.mkdir()
     shutil.copy(ROOT / "_config.yml", book)
     shutil.copy(ROOT / "references.bib", book)
     shutil.copytree(ROOT / "_ext", book / "_ext")
-    (book / "_toc.yml").write_text("format: jb-book\nroot: page\n", encoding="utf-8")
-    (book / "page.md").write_text(PAGE.format(code=code, prose=prose), encoding="utf-8")
+    (book / "_toc.yml").write_text(toc, encoding="utf-8")
+    for path, text in pages.items():
+        (book / path).parent.mkdir(parents=True, exist_ok=True)
+        (book / path).write_text(text, encoding="utf-8")
     assert JUPYTER_BOOK.exists(), f"{JUPYTER_BOOK} not found: install the book extras (make setup)"
     proc = subprocess.run([str(JUPYTER_BOOK), "build", str(book), "-W", "-n", "--keep-going"],
                           capture_output=True, text=True, timeout=600, env={**os.environ, "BOOK_QUIET": "1"})
     return proc, book
+
+
+def build(tmp_path: Path, code: str, prose: str = "Some text.") -> tuple[subprocess.CompletedProcess, Path]:
+    return build_pages(tmp_path, {"page.md": PAGE.format(code=code, prose=prose)}, "format: jb-book\nroot: page\n")
 
 
 def test_a_clean_page_builds(tmp_path):
@@ -67,3 +75,27 @@ def test_stderr_output_fails_the_build(tmp_path):
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0
     assert "stderr was found in the cell outputs" in out
+
+
+def test_the_front_page_pastes_a_chapters_findings(tmp_path):
+    """index.md shows chapter 6's 主要发现 with MyST-NB's cross-document glue (a block ``{glue}``
+    with ``:doc:``), as the book does."""
+    findings = '<ol class="book-findings"><li><strong>甲</strong>：一</li></ol>'
+    six = MYST_HEADER + f"""
+# Six
+
+```{{glue}} c_findings
+```
+
+```{{code-cell}} ipython3
+from IPython.display import HTML
+from myst_nb import glue
+glue("c_findings", HTML('{findings}'), display=False)
+```
+"""
+    front = MYST_HEADER + "\n# Front\n\n```{glue} c_findings\n:doc: chapters/six.md\n```\n"
+    proc, book = build_pages(tmp_path, {"index.md": front, "chapters/six.md": six},
+                             "format: jb-book\nroot: index\nchapters:\n  - file: chapters/six\n")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert findings in (book / "_build" / "html" / "index.html").read_text(encoding="utf-8")
+    assert findings in (book / "_build" / "html" / "chapters" / "six.html").read_text(encoding="utf-8")
