@@ -226,7 +226,7 @@ def _layout(df: pd.DataFrame, formatters: dict, index: bool) -> list[dict]:
     """CSS for one table (pandas Styler's classes) that fits the page at 1280 px: a header up to 10 em
     wide or a column whose cells are all up to 16 em wide never wraps; a longer header gets a little
     more than half its width (two lines) as its minimum, a longer text column 12 em. When that
-    would be wider than the page, the table is set smaller, headers over 4 em wrap to two lines and
+    would be wider than the page, the table is set smaller, headers over 6 em wrap to two lines and
     text columns wrap down to 6 em, so no table needs horizontal scrolling."""
     cols = [(f"th.col_heading.col{i}", " ".join(map(str, c)) if isinstance(c, tuple) else str(c),
              f"td.col{i}", [formatters[c](v) for v in df[c]]) for i, c in enumerate(df.columns)]
@@ -256,7 +256,7 @@ def _layout(df: pd.DataFrame, formatters: dict, index: bool) -> list[dict]:
         return rules
     budget = PAGE_EM / COMPACT_FONT
     for cell_min in (10, 8, 6):
-        rules, width = plan(4, min(cell_min, 16), cell_min)
+        rules, width = plan(6, min(cell_min, 16), cell_min)
         if width <= budget:
             break
     return [{"selector": "", "props": f"font-size: {COMPACT_FONT}em;"}, *rules]

@@ -335,12 +335,15 @@ def glue_dict(rows) -> dict:
 
 def overview(rows):
     """The ledger as a narrow table: the claim (its words), the verdict as made and the book's
-    extension's verdict ('—' where a row has none)."""
+    extension's verdict ('—' where a row has none), each followed by the fewest runs of a family
+    behind it in brackets: '无法判断（1）'."""
     import pandas as pd
 
     def cell(r, form):
         t = r.form(form) or (r.form(DESIGN) if form == MADE else None)
-        return t.verdict_zh if t else "—"
+        if t is None:
+            return "—"
+        return f"{t.verdict_zh}（{min(t.runs.values())}）" if t.runs else t.verdict_zh
 
     return pd.DataFrame({"原报告的话": [r.quote for r in rows], "出处": [r.source for r in rows],
                          "原话的形式": [cell(r, MADE) for r in rows], "本书的推广": [cell(r, EXTENSION) for r in rows]})

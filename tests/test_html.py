@@ -407,7 +407,7 @@ CHROME_JS = r"""() => {
   const english = v => /[A-Za-z]{3,}/.test(v) && !/[\u4e00-\u9fff]/.test(v);
   const taiwan = /列印|搜尋|全螢幕|下載|切換|顯示|內容|檔案|網頁/;
   for (const el of document.querySelectorAll('[title], [aria-label], [data-bs-title], [placeholder]')) {
-    if (el.tagName === 'A' && !el.classList.contains('headerlink') && !el.classList.contains('btn')) continue;
+    if (el.tagName === 'LINK' || (el.tagName === 'A' && !el.classList.contains('headerlink') && !el.classList.contains('btn'))) continue;
     for (const a of ['title', 'aria-label', 'data-bs-title', 'placeholder']) {
       const v = el.getAttribute(a);
       if (v && (english(v) || taiwan.test(v))) out.push(`${a}="${v.slice(0, 40)}"`);
