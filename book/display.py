@@ -217,24 +217,27 @@ def text_width(s: str) -> float:
 
 
 PAGE_EM = 43.0        # the article's width at 1280 px (688 px) in the page's 16 px em
-TABLE_FONT = 0.9      # _static/custom.css sets tables in 0.9 em
+TABLE_FONT = 0.9      # _static/custom.css sets tables in 0.9 em, with 0.8 em of padding either side of a cell
+CELL_PAD_EM = 1.6
 COMPACT_FONT = 0.8    # a table too wide for the page is set smaller (12.8 px, above 9 pt) ...
-CELL_PAD_EM = 1.6     # ... each cell has 0.8 em of padding on either side
+COMPACT_PAD = "0.3em 0.4em"   # ... with less padding between its columns
+COMPACT_PAD_EM = 0.8
 
 
 def _layout(df: pd.DataFrame, formatters: dict, index: bool) -> list[dict]:
     """CSS for one table (pandas Styler's classes) that fits the page at 1280 px: a header up to 10 em
     wide or a column whose cells are all up to 16 em wide never wraps; a longer header gets a little
     more than half its width (two lines) as its minimum, a longer text column 12 em. When that
-    would be wider than the page, the table is set smaller, headers over 6 em wrap to two lines and
-    text columns wrap down to 6 em, so no table needs horizontal scrolling."""
+    would be wider than the page, the table is set smaller with less padding, headers over 6 em
+    (then over 4 em) wrap to two lines and text columns wrap down to 6 em, so no table needs
+    horizontal scrolling."""
     cols = [(f"th.col_heading.col{i}", " ".join(map(str, c)) if isinstance(c, tuple) else str(c),
              f"td.col{i}", [formatters[c](v) for v in df[c]]) for i, c in enumerate(df.columns)]
     if index:
         cols.append((None, "", "th.row_heading", [" ".join(map(str, v)) if isinstance(v, tuple) else str(v)
                                                   for v in df.index]))
 
-    def plan(head_nowrap: float, cell_nowrap: float, cell_min: float):
+    def plan(head_nowrap: float, cell_nowrap: float, cell_min: float, pad: float):
         rules, width = [], 0.0
         for hsel, htext, csel, values in cols:
             hw = text_width(htext)
@@ -248,18 +251,19 @@ def _layout(df: pd.DataFrame, formatters: dict, index: bool) -> list[dict]:
             cmin = cw if cw <= cell_nowrap else cell_min
             rules.append({"selector": csel, "props": "white-space: nowrap;" if cw <= cell_nowrap
                           else f"min-width: {cell_min:g}em;"})
-            width += max(hmin, cmin) + CELL_PAD_EM
+            width += max(hmin, cmin) + pad
         return rules, width
 
-    rules, width = plan(10, 16, 12)
+    rules, width = plan(10, 16, 12, CELL_PAD_EM)
     if width * TABLE_FONT <= PAGE_EM:
         return rules
     budget = PAGE_EM / COMPACT_FONT
-    for cell_min in (10, 8, 6):
-        rules, width = plan(6, min(cell_min, 16), cell_min)
+    for head_nowrap, cell_min in ((6, 10), (6, 8), (6, 6), (4, 6)):
+        rules, width = plan(head_nowrap, min(cell_min, 16), cell_min, COMPACT_PAD_EM)
         if width <= budget:
             break
-    return [{"selector": "", "props": f"font-size: {COMPACT_FONT}em;"}, *rules]
+    return [{"selector": "", "props": f"font-size: {COMPACT_FONT}em;"},
+            {"selector": "th, td", "props": f"padding: {COMPACT_PAD};"}, *rules]
 
 
 _TABLES: dict[str, int] = {}  # caption → number, in the order this kernel (one chapter) first showed them
