@@ -14,7 +14,7 @@ import numpy as np
 from . import expect, original
 from . import verdicts as V
 from .evaluate import Record
-from .ledger import CROSS_DOMAINS, EXTENSION, GAIN_BAND, MADE, ORIGINAL_LSTM, Claim
+from .ledger import CROSS_DOMAINS, EXTENSION, GAIN_BAND, MADE, ORIGINAL_LSTM, Claim, find
 
 CLOSE_TO_ORIGINAL = 0.05   # the original-recipe LSTM's mean test accuracy "相近" the notebook's: within 5 points
 
@@ -24,7 +24,7 @@ def _acc(rec: Record, name: str) -> float:
 
 
 def _verdict(claims: list[Claim], key: str, form: str) -> str:
-    return next(c for c in claims if c.key == key).form(form).verdict
+    return find(claims, key).form(form).verdict
 
 
 def main(rec: Record, claims: list[Claim], encoder: str | None = None) -> list[tuple[str, str]]:
@@ -88,7 +88,7 @@ def main(rec: Record, claims: list[Claim], encoder: str | None = None) -> list[t
                  "而且替代编码器的词表可能见过这些评论（第五章）。"))
 
     # 5. the original's own number: 「提高近10%」, judged against the band fixed before looking
-    gain = next(c for c in claims if c.key == "gain")
+    gain = find(claims, "gain")
     made = gain.form(MADE).numbers
     items.append(("原报告的「提高近10%」", f"对按原报告做法训练的 LSTM，本次的{encoder}准确率之差为 {made['diff'] * 100:+.1f} 个百分点"
                  f"（95% 区间 {made['ci95'][0] * 100:.1f} 到 {made['ci95'][1] * 100:.1f}），"

@@ -20,7 +20,7 @@ import numpy as np
 
 from . import display, original
 from . import verdicts as V
-from .evaluate import Record, holm, mcnemar, paired_gain
+from .evaluate import Record, paired_gain, paired_tests
 from .generalization import DOMAIN_NAMES
 from .verdicts import p_is
 
@@ -125,12 +125,8 @@ class _Ledger:
         return display.model_name(model, self.encoder)
 
     def pair_tests(self, pairs) -> list[dict]:
-        """Exact McNemar per (a, b) on the test reviews, Holm over the pairs given."""
-        rows = [{"a": a, "b": b, "accuracy_a": self.rec.model(a)["accuracy"], "accuracy_b": self.rec.model(b)["accuracy"],
-                 **mcnemar(self.y, self.tests[a]["y_pred"], self.tests[b]["y_pred"])} for a, b in pairs]
-        for r, p in zip(rows, holm([r["p_value"] for r in rows])):
-            r["p_holm"] = float(p)
-        return rows
+        """Exact McNemar per (a, b) on the test reviews, Holm over the pairs given (as chapter 4)."""
+        return paired_tests(self.rec, pairs).to_dict(orient="records")
 
     def better(self, rows, form: str, test: str, runs: dict, vs: str) -> Test:
         """A family claimed better than another, one McNemar test per pair of runs."""
@@ -295,6 +291,14 @@ def _layer_probe(L: _Ledger) -> Claim:
         f"差 {diff:+.3f}，区间 {_ci(ci)}；微调前后的 CKA 下半部分平均 {lp['cka_lower_mean']:.2f}、"
         f"上半部分 {lp['cka_upper_mean']:.2f}",
         {L.encoder: 1}, V.claim_verdict([V.claim_evidence(diff, +1, ci=ci)], 1))])
+
+
+def find(rows: list[Claim], key: str) -> Claim:
+    """The ledger row ``key`` ('gain', 'tsne_reading', ...) of :func:`claims`' rows."""
+    try:
+        return next(r for r in rows if r.key == key)
+    except StopIteration:
+        raise KeyError(f"the ledger has no row {key!r}; rows: {', '.join(r.key for r in rows)}") from None
 
 
 BUILDERS = (_words, _gain, _mixed_lstm, _mixed_bert, _embedding_dimred, _tsne_reading, _transfer_test,

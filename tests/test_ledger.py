@@ -183,6 +183,9 @@ def test_claims_on_a_made_up_record():
     table = ledger.overview(list(rows.values()))
     assert list(table.columns) == ["原报告的话", "出处", "原话的形式", "本书的推广"]
     assert table.set_index("出处").shape[0] == len(rows) and (table["本书的推广"] == "—").sum() == 1
+    assert ledger.find(list(rows.values()), "gain") is rows["gain"]
+    with pytest.raises(KeyError, match="no row 'nope'"):
+        ledger.find(list(rows.values()), "nope")
     cells = dict(zip(table["原报告的话"], table["原话的形式"]))
     assert cells[rows["gain"].quote] == "复现（1）" and cells[rows["embedding_dimred"].quote] == "不可检验"
 
