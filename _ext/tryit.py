@@ -66,7 +66,7 @@ def _tfidf_current(root: Path) -> bool:
 def model_names() -> dict[str, str]:
     """key → the Chinese display name of the model the predictor uses (from the run record)."""
     from book import display
-    from book.evaluate import Record, RecordError, metrics_path
+    from book.record import Record, RecordError, metrics_path
 
     names = {"tfidf": display.FAMILY_NAMES["baseline"], "lstm": "LSTM", "bert": display.FAMILY_NAMES["bert"]}
     if not metrics_path().is_file():

@@ -1,12 +1,15 @@
-"""Helper package of the dianping sentiment book. Chapters import what they need, e.g.
-``from book import data, text, evaluate, plots``.
+"""Helper package of the dianping sentiment book. A chapter starts with
+``ch = book.chapter("03b_lstm")`` (:mod:`book.page`) and imports what it needs, e.g.
+``from book import lstm, sections``.
 
 Where things live, in the order the book uses them:
 
+- names (paths, labels, the encoder's default, the Han range: a leaf module);
+- page (a chapter's first call), sections (what each section's prose quotes, one function each);
 - data (download, verify, split) → text (jieba, CJK, log-ratio) → baselines (TF-IDF, hyperopt);
 - lstm (the LSTM, the original's recipe as ``lstm.ORIGINAL_CONFIG``) and probe (what it learned);
 - bert (fine-tuning with fastai + transformers), layers (layer probes, CKA, 「方便」), device (CPU/GPU);
-- evaluate (metrics, bootstrap, McNemar, Holm, and the run record ``metrics.json``);
+- metrics (scores, bootstrap, McNemar, Holm) and record (the run record ``metrics.json``);
 - generalization (other domains, learning curves, contrast clauses);
 - original (the report's words and numbers), ledger (its claims tested), findings (the main findings);
 - display (Chinese names and tables), plots (figures), verdicts (sentences computed from numbers);
@@ -60,3 +63,10 @@ def expect(condition, sentence: str, why: str = "") -> None:
         head = sentence if len(sentence) <= 40 else sentence[:40] + "…"
         raise ClaimNoLongerHolds(f"this run no longer supports the sentence 「{head}」"
                                  + (f": it needs {why}" if why else "") + "; rewrite the sentence or find out why")
+
+
+def chapter(name: str, **kw):
+    """A chapter's first call: ``ch = book.chapter("03b_lstm")`` (see :mod:`book.page`)."""
+    from .page import Chapter
+
+    return Chapter(name, **kw)

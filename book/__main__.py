@@ -48,7 +48,7 @@ def _progress_bar(total: int):
     return tqdm(total=total, unit="review", desc="predicting", file=sys.stderr, leave=False)
 
 
-def main(argv=None) -> int:
+def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m book", description="The dianping sentiment book's tools.")
     sub = ap.add_subparsers(dest="command", required=True)
     p = sub.add_parser("predict", help="classify reviews with the trained models",
@@ -66,40 +66,34 @@ def main(argv=None) -> int:
     p.add_argument("--precision", choices=["auto", "int8", "fp32"], default="auto",
                    help="the transformer's graph: int8 (model.int8.onnx, about 4x smaller) or fp32; "
                         "auto (default): int8 where its labels agreed with fp32 on >= 99%% of the test reviews")
-    args = ap.parse_args(argv)
+    return ap
 
-    from . import missing_package
-    try:
-        from . import predict as P
-        from .predict import PredictError, accuracy, predict_rows, read_file
-    except ModuleNotFoundError as e:  # numpy missing: this is not the repository's venv
-        print(f"error: {missing_package(e, 'the predictor')}", file=sys.stderr)
-        return 2
 
+def _predict(args, P) -> tuple[list[dict], dict, list | None, list | None]:
+    """Read the reviews (arguments or --file), load the models, predict: rows, loaded models,
+    labels (with --labels) and the lines skipped as empty. Raises PredictError on bad input."""
     labels = skipped = None
-    try:
-        if args.file and args.reviews:
-            raise PredictError("give reviews as arguments or --file, not both")
-        if not args.file and not args.reviews:
-            raise PredictError("no review given: pass review texts or --file F")
-        if args.labels and not args.file:
-            raise PredictError("--labels needs --file (a CSV with a sentiment or label column)")
-        if args.file:
-            texts, labels, skipped = read_file(args.file, labels=args.labels)
-        else:
-            texts = args.reviews
-        texts = P._check_texts(texts)     # a bad review is reported before any model is loaded
-        loaded = P.load_models(args.model, args.artifacts, args.precision)
-        bar = _progress_bar(len(texts) * len(loaded)) if len(texts) > P.PROGRESS_STEP else None
-        rows = predict_rows(texts, loaded=loaded, progress=bar.update if bar else None)
-        if bar:
-            bar.close()
-    except PredictError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    except ModuleNotFoundError as e:  # e.g. jieba, imported when the first review is segmented
-        print(f"error: {missing_package(e, 'the predictor')}", file=sys.stderr)
-        return 2
+    if args.file and args.reviews:
+        raise P.PredictError("give reviews as arguments or --file, not both")
+    if not args.file and not args.reviews:
+        raise P.PredictError("no review given: pass review texts or --file F")
+    if args.labels and not args.file:
+        raise P.PredictError("--labels needs --file (a CSV with a sentiment or label column)")
+    if args.file:
+        texts, labels, skipped = P.read_file(args.file, labels=args.labels)
+    else:
+        texts = args.reviews
+    texts = P._check_texts(texts)     # a bad review is reported before any model is loaded
+    loaded = P.load_models(args.model, args.artifacts, args.precision)
+    bar = _progress_bar(len(texts) * len(loaded)) if len(texts) > P.PROGRESS_STEP else None
+    rows = P.predict_rows(texts, loaded=loaded, progress=bar.update if bar else None)
+    if bar:
+        bar.close()
+    return rows, loaded, labels, skipped
+
+
+def _notes(loaded: dict, skipped, file) -> None:
+    """On stderr: the slower fallbacks used, and the empty lines skipped."""
     for key, m in loaded.items():
         if getattr(m, "torch_fallback", False):
             print(f"note: no {key}/model.onnx in the artifacts: used the slower torch model "
@@ -109,39 +103,64 @@ def main(argv=None) -> int:
                   "(book.export.export_tfidf() writes it where the SVM is linear)", file=sys.stderr)
     if skipped:
         lines = ", ".join(map(str, skipped[:10])) + (", …" if len(skipped) > 10 else "")
-        print(f"note: skipped {len(skipped)} empty review(s) in {args.file} (line {lines})", file=sys.stderr)
+        print(f"note: skipped {len(skipped)} empty review(s) in {file} (line {lines})", file=sys.stderr)
 
+
+def _print_reviews(rows: list[dict], labels, as_json: bool) -> None:
     by_review: dict[int, list[dict]] = {}
     for r in rows:
         by_review.setdefault(r["review"], []).append(r)
-    if not args.summary:
-        for i, g in by_review.items():
-            y = None if labels is None else labels[i - 1]
-            if args.json:
-                rec = {"review": i, "text": g[0]["text"], "models": {
-                    r["model"]: {"label": r["label"], "label_name": r["label_name"], "prob_positive": round(r["prob"], 4),
-                                 "truncated": r["truncated"], "no_words": r["no_words"]} for r in g}}
-                if y is not None:
-                    rec["true_label"] = y
-                print(json.dumps(rec, ensure_ascii=False))
-            else:
-                _print_review(i, g, y)
-
-    if args.summary or labels is not None:
-        models = list(dict.fromkeys(r["model"] for r in rows))
-        acc = accuracy(rows, labels) if labels is not None else {}
-        table = {}
-        for m in models:
-            mine = [r["label"] for r in rows if r["model"] == m]
-            table[m] = {"n": len(mine), "share_positive": round(sum(mine) / len(mine), 4)}
-            if m in acc:
-                table[m]["accuracy"] = round(acc[m]["accuracy"], 4)
-        if args.json:
-            print(json.dumps({"summary": table}, ensure_ascii=False))
+    for i, g in by_review.items():
+        y = None if labels is None else labels[i - 1]
+        if as_json:
+            rec = {"review": i, "text": g[0]["text"], "models": {
+                r["model"]: {"label": r["label"], "label_name": r["label_name"], "prob_positive": round(r["prob"], 4),
+                             "truncated": r["truncated"], "no_words": r["no_words"]} for r in g}}
+            if y is not None:
+                rec["true_label"] = y
+            print(json.dumps(rec, ensure_ascii=False))
         else:
-            print(f"{'model':<6} {'n':>6} {'正面占比':>8}" + (f" {'accuracy':>9}" if acc else ""))
-            for m, t in table.items():
-                print(f"{m:<6} {t['n']:>6} {t['share_positive']:>12.3f}" + (f" {t['accuracy']:>9.3f}" if acc else ""))
+            _print_review(i, g, y)
+
+
+def _print_summary(rows: list[dict], labels, as_json: bool, accuracy) -> None:
+    models = list(dict.fromkeys(r["model"] for r in rows))
+    acc = accuracy(rows, labels) if labels is not None else {}
+    table = {}
+    for m in models:
+        mine = [r["label"] for r in rows if r["model"] == m]
+        table[m] = {"n": len(mine), "share_positive": round(sum(mine) / len(mine), 4)}
+        if m in acc:
+            table[m]["accuracy"] = round(acc[m]["accuracy"], 4)
+    if as_json:
+        print(json.dumps({"summary": table}, ensure_ascii=False))
+        return
+    print(f"{'model':<6} {'n':>6} {'正面占比':>8}" + (f" {'accuracy':>9}" if acc else ""))
+    for m, t in table.items():
+        print(f"{m:<6} {t['n']:>6} {t['share_positive']:>12.3f}" + (f" {t['accuracy']:>9.3f}" if acc else ""))
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    from . import missing_package
+    try:
+        from . import predict as P
+    except ModuleNotFoundError as e:  # numpy missing: this is not the repository's venv
+        print(f"error: {missing_package(e, 'the predictor')}", file=sys.stderr)
+        return 2
+    try:
+        rows, loaded, labels, skipped = _predict(args, P)
+    except P.PredictError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as e:  # e.g. jieba, imported when the first review is segmented
+        print(f"error: {missing_package(e, 'the predictor')}", file=sys.stderr)
+        return 2
+    _notes(loaded, skipped, args.file)
+    if not args.summary:
+        _print_reviews(rows, labels, args.json)
+    if args.summary or labels is not None:
+        _print_summary(rows, labels, args.json, P.accuracy)
     return 0
 
 

@@ -35,7 +35,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.svm import SVC, LinearSVC
 
-from . import evaluate, original, text
+from . import metrics, original, record, text
 from .data import SEED
 from .names import BUILD_HINT
 
@@ -202,10 +202,10 @@ class Baseline:
 
     def evaluate(self, test: pd.DataFrame, save: bool = True) -> dict:
         """Score on the common test split (columns comment, sentiment; index review_id) with
-        :func:`book.evaluate.evaluate`, which records it in metrics.json unless ``save=False``."""
+        :func:`book.metrics.evaluate`, which records it in metrics.json unless ``save=False``."""
         prob = self.predict_proba(list(test["comment"]))
         y_pred = np.asarray(self.model.predict(list(test["comment"])), dtype=int)
-        return evaluate.evaluate(
+        return metrics.evaluate(
             self.name, test["sentiment"].to_numpy(), y_pred, prob=prob, review_ids=test.index,
             seconds=self.seconds, save=save, family="baseline", cv_score=self.cv_accuracy,
             cv_std=self.cv_std, cv_folds=CV_FOLDS, params=self.params)
@@ -406,12 +406,12 @@ def best_by_cv(baselines) -> Baseline:
 
 
 def results_table(baselines, entries) -> pd.DataFrame:
-    """evaluate.summary_table of the test scores, plus the CV accuracy each setting was chosen
+    """metrics.summary_table of the test scores, plus the CV accuracy each setting was chosen
     by and, where the original report's text gave one, its figure (from book.original, not computed)."""
     baselines, entries = list(baselines), list(entries)
     if [b.name for b in baselines] != [e["name"] for e in entries]:
         raise ValueError("results_table needs the baselines and their test records in the same order")
-    table = evaluate.summary_table(entries)
+    table = metrics.summary_table(entries)
     table.insert(0, "cv_accuracy", [b.cv_accuracy for b in baselines])
     table["original_reported"] = [ORIGINAL_REPORTED.get(n, np.nan) for n in table.index]
     return table
@@ -435,7 +435,7 @@ def save_predictor(baseline: Baseline, path: str | Path | None = None, check_tex
     and the predictor uses the pickle."""
     from . import export
 
-    path = Path(path) if path is not None else evaluate.artifacts_dir() / PREDICTOR_FILE
+    path = Path(path) if path is not None else record.artifacts_dir() / PREDICTOR_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     joblib.dump({"name": baseline.name, "model": baseline.model, "cv_accuracy": baseline.cv_accuracy,
                  "params": baseline.params, "sklearn": sklearn.__version__}, path)
@@ -448,7 +448,7 @@ def save_predictor(baseline: Baseline, path: str | Path | None = None, check_tex
 
 
 def load_predictor(path: str | Path | None = None) -> TfidfPredictor:
-    path = Path(path) if path is not None else evaluate.artifacts_dir() / PREDICTOR_FILE
+    path = Path(path) if path is not None else record.artifacts_dir() / PREDICTOR_FILE
     if not path.is_file():
         raise FileNotFoundError(f"no trained TF-IDF model at {path}: {BUILD_HINT}")
     saved = joblib.load(path)

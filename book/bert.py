@@ -40,8 +40,8 @@ from torch import nn
 
 from . import device as _device
 from . import first_line, quiet
-from .evaluate import artifacts_dir
 from .names import BUILD_HINT, DEFAULT_ENCODER, MODEL_ENV
+from .record import artifacts_dir
 
 if TYPE_CHECKING:
     from fastai.data.core import DataLoaders, TfmdDL
@@ -542,10 +542,10 @@ def predict_proba(model: SentimentClassifier, tokenizer, texts, max_len: int = M
 
 def evaluate_on_test(learn: Learner, splits, name: str = "bert", seconds: float | None = None,
                      max_len: int = MAX_LEN, **params) -> dict:
-    """Score the fine-tuned model once on the common test split via ``book.evaluate.evaluate``
+    """Score the fine-tuned model once on the common test split via ``book.metrics.evaluate``
     (recorded in metrics.json with the model that actually ran, and the device and precision it
     ran in)."""
-    from .evaluate import evaluate
+    from .metrics import evaluate
 
     test = splits.test
     prob = predict_proba(learn.model, learn.source.tokenizer, test["comment"], max_len)

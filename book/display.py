@@ -55,7 +55,7 @@ COLUMN_NAMES = {
     "a_only": "A 对 B 错", "b_only": "A 错 B 对", "p_value": "p 值", "p_holm": "Holm 校正后 p 值",
     "word": "词", "count": "次数", "log_ratio": "log-ratio", "group": "组",
 }
-# the review groups of evaluate.error_breakdown
+# the review groups of metrics.error_breakdown
 TRAIT_NAMES = {"all": "全部", "negation": "含否定词", "no_negation": "无否定词", "contrast": "含转折词",
                "no_contrast": "无转折词", "short": "短（<30 字）", "medium": "中（30–100 字）", "long": "长（>100 字）"}
 BOOL_NAMES = {True: "是", False: "否"}

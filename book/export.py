@@ -59,8 +59,8 @@ def export_lstm(path: Path | str | None = None) -> Path:
     import torch
     from torch import nn
 
-    from .evaluate import artifacts_dir
     from .lstm import load_predictor
+    from .record import artifacts_dir
 
     path = Path(path) if path is not None else artifacts_dir() / "lstm"
     pred = load_predictor(path, device="cpu")
@@ -101,7 +101,7 @@ def export_bert(path: Path | str | None = None) -> Path:
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     from .bert import META_FILE, SentimentClassifier, _quiet_transformers
-    from .evaluate import artifacts_dir
+    from .record import artifacts_dir
 
     default = path is None
     path = Path(path) if path is not None else artifacts_dir() / "bert"
@@ -123,9 +123,9 @@ def export_bert(path: Path | str | None = None) -> Path:
     quantize_bert(path)
     if default:  # the build's own model: how far int8 is from fp32 on the test reviews, into the record
         from .data import load_splits
-        from .evaluate import record
+        from .record import write
 
-        record("bert_int8", int8_agreement(path, load_splits().test["comment"].tolist()))
+        write("bert_int8", int8_agreement(path, load_splits().test["comment"].tolist()))
     return out
 
 
@@ -267,7 +267,7 @@ def export_tfidf(path: Path | str | None = None, check_texts=()) -> Path:
     :func:`tfidf_spec` and the pickle's sha256 (the predictor uses the JSON only while they match)."""
     import joblib
 
-    from .evaluate import artifacts_dir
+    from .record import artifacts_dir
 
     path = Path(path) if path is not None else artifacts_dir() / "tfidf.joblib"
     saved = joblib.load(path)

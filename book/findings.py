@@ -13,8 +13,8 @@ import numpy as np
 
 from . import expect, original
 from . import verdicts as V
-from .evaluate import Record
 from .ledger import CROSS_DOMAINS, EXTENSION, GAIN_BAND, MADE, ORIGINAL_LSTM, Claim, find
+from .record import Record
 
 CLOSE_TO_ORIGINAL = 0.05   # the original-recipe LSTM's mean test accuracy "相近" the notebook's: within 5 points
 

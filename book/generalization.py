@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import evaluate
+from . import metrics, record
 from .names import CJK_RANGES
 from .text import CLAUSE_BREAKS, CLAUSE_OPENING_ONLY, CONTRAST_SPLIT_WORDS, log_ratio, tokenize, word_counts
 from .verdicts import ALPHA
@@ -76,11 +76,11 @@ def stratified_sample(df: pd.DataFrame, per_cell: int = PER_CELL, by=("cat", "se
 # ---------------------------------------------------------------- the models
 
 
-def model_path(rec: evaluate.Record, name: str) -> Path:
+def model_path(rec: record.Record, name: str) -> Path:
     """Where the build saved model ``name``: artifacts/baselines/{name}.joblib,
     artifacts/lstm_runs/{name}/, artifacts/bert_runs/{name}/; the predictor's own copies (tfidf.joblib,
     lstm/) serve for the model they hold. MissingModel names the chapter that saves it."""
-    art = evaluate.artifacts_dir()
+    art = record.artifacts_dir()
     family = rec.model(name)["family"]
     if family == "baseline":
         path = art / BASELINE_DIR / f"{name}.joblib"
@@ -109,7 +109,7 @@ def model_path(rec: evaluate.Record, name: str) -> Path:
     raise ValueError(f"{name}: no saved model for family {family!r}")
 
 
-def load_predictor(rec: evaluate.Record, name: str):
+def load_predictor(rec: record.Record, name: str):
     """The saved model ``name`` as an object with ``predict_proba(list[str])``."""
     path = model_path(rec, name)
     family = rec.model(name)["family"]
@@ -136,6 +136,42 @@ class SnowNLPPredictor:
         if isinstance(texts, str):
             raise TypeError("predict_proba takes a list of reviews, not one string")
         return np.array([float(self._snow(t).sentiments) for t in texts], dtype=float)
+
+
+def families(rec: record.Record) -> tuple[list[str], dict, dict]:
+    """Which saved models chapter 5 scores (the best baseline, naive Bayes and every seed of the
+    LSTM, the bidirectional LSTM and the transformer), the representative of each family (SnowNLP
+    included), and the families compared: every seed of a seeded family, never one seed for the family."""
+    best = rec.best_baseline()
+    names = list(dict.fromkeys([best, "nb_hyperopt", *rec.seed_names("lstm"), *rec.seed_names("bilstm"),
+                                *rec.seed_names("bert")]))
+    reps = {"best_baseline": best, "lstm": rec.saved_model("lstm"), "transformer": rec.saved_model("bert"),
+            "snownlp": "snownlp"}
+    fams = {"best_baseline": [best], "lstm": rec.seed_names("lstm"), "transformer": rec.seed_names("bert"),
+            "snownlp": ["snownlp"]}
+    return names, reps, fams
+
+
+def score_snownlp(predictor, test: pd.DataFrame) -> dict:
+    """SnowNLP on the dianping test split, scored and recorded like every other model (family "peer")."""
+    t0 = time.perf_counter()
+    prob = predictor.predict_proba(list(test["comment"]))
+    return metrics.evaluate("snownlp", test["sentiment"].to_numpy(), (prob >= 0.5).astype(int),
+                            prob=prob, review_ids=test.index, seconds=None, family="peer",
+                            predict_seconds=time.perf_counter() - t0, package="snownlp 0.12.3",
+                            note="bundled sentiment model, not trained here")
+
+
+def domain_table(scores: dict, in_domain: dict, name) -> pd.DataFrame:
+    """One domain's table: each model's dianping accuracy beside its accuracy (with CI), macro F1
+    and balanced accuracy on the domain, rows named by ``name(model)``."""
+    t = score_table(scores)
+    t.insert(0, "dianping_accuracy", [in_domain[n]["accuracy"] for n in t.index])
+    t = t.rename(columns={"accuracy_low": "ci_low", "accuracy_high": "ci_high"})
+    t = t[["dianping_accuracy", "accuracy", "ci_low", "ci_high", "f1_macro", "balanced_accuracy"]]
+    t.index = [name(n) for n in t.index]
+    t.index.name = "model"
+    return t
 
 
 def predict_all(predictors: dict, texts, tokens=None) -> tuple[pd.DataFrame, dict]:
@@ -172,8 +208,8 @@ def score(y_true, prob, n_boot: int = 2000, seed: int = 0) -> dict:
     """n, accuracy, macro F1 and balanced accuracy of P(positive) ≥ 0.5, each with its
     percentile-bootstrap 95% CI (``{metric}_ci95``)."""
     y_pred = (np.asarray(prob, dtype=float) >= 0.5).astype(int)
-    s = evaluate.scores(y_true, y_pred)
-    cis = evaluate.bootstrap_cis(y_true, y_pred, n_boot=n_boot, seed=seed)
+    s = metrics.scores(y_true, y_pred)
+    cis = metrics.bootstrap_cis(y_true, y_pred, n_boot=n_boot, seed=seed)
     return {"n": s["n"], **{m: s[m] for m in METRICS}, **{f"{m}_ci95": list(cis[m]) for m in METRICS}}
 
 
@@ -214,10 +250,10 @@ def paired_tests(truth: dict, probs: dict, pairs) -> pd.DataFrame:
     for domain, y in truth.items():
         pred = (probs[domain] >= 0.5).astype(int)
         for a, b in pairs:
-            t = evaluate.mcnemar(y, pred[a].to_numpy(), pred[b].to_numpy())
+            t = metrics.mcnemar(y, pred[a].to_numpy(), pred[b].to_numpy())
             rows.append({"domain": domain, "a": a, "b": b, **t})
     out = pd.DataFrame(rows)
-    out["p_holm"] = evaluate.holm(out["p_value"].to_numpy())
+    out["p_holm"] = metrics.holm(out["p_value"].to_numpy())
     return out
 
 
@@ -300,7 +336,7 @@ def nested_subsets(train: pd.DataFrame, sizes=CURVE_SIZES, seed: int = 0) -> dic
 
 def _accuracy(predictor, test: pd.DataFrame) -> float:
     prob = predictor.predict_proba(list(test["comment"]))
-    return evaluate.scores(test["sentiment"].to_numpy(), (prob >= 0.5).astype(int))["accuracy"]
+    return metrics.scores(test["sentiment"].to_numpy(), (prob >= 0.5).astype(int))["accuracy"]
 
 
 def curve_baseline(name: str, subsets: dict, test: pd.DataFrame, params: dict | None = None, seed: int = 0,
@@ -350,7 +386,7 @@ def curve_bert(subsets: dict, valid: pd.DataFrame, test: pd.DataFrame, seed: int
         learn = bert.learner(source, dls, pooling=bert.POOLING, seed=seed)
         bert.train_model(learn, bert.EPOCHS, bert.LR)
         prob = bert.predict_proba(learn.model, source.tokenizer, test["comment"], bert.MAX_LEN)
-        acc = evaluate.scores(test["sentiment"].to_numpy(), (prob >= 0.5).astype(int))["accuracy"]
+        acc = metrics.scores(test["sentiment"].to_numpy(), (prob >= 0.5).astype(int))["accuracy"]
         rows.append({"size": n, "seed": seed, "accuracy": acc, "seconds": time.perf_counter() - t0})
     return rows
 
@@ -403,6 +439,20 @@ def family_summary(tests: pd.DataFrame, family, alpha: float = ALPHA) -> pd.Data
                      "a_better": int((sig["favours"] == sig["a"]).sum()),
                      "b_better": int((sig["favours"] == sig["b"]).sum())})
     return pd.DataFrame(rows)
+
+
+def drop_tests(dianping_correct: dict, domain_correct: dict, families: dict, family_of: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Does the transformer lose less than the other families? Each of its seeds against each
+    seed of the best baseline and the LSTM (``families``: family → model names), on every domain
+    of ``domain_correct`` (domain → model → 0/1 correctness), with Holm's correction across all of
+    them; ``favours`` names the model the estimate favours. Returns the tests and
+    :func:`family_summary` of them (``family_of``: model → family display name)."""
+    pairs = [(t, o) for t in families["transformer"] for o in families["best_baseline"] + families["lstm"]]
+    tests = pd.concat([drop_differences(dianping_correct, domain_correct[d], pairs).assign(domain=d)
+                       for d in domain_correct], ignore_index=True)
+    tests["p_holm"] = metrics.holm(tests["p_value"].to_numpy())
+    tests["favours"] = np.where(tests["difference"] > 0, tests["a"], tests["b"])
+    return tests, family_summary(tests, family_of)
 
 
 # ---------------------------------------------------------------- names and figures
@@ -526,7 +576,7 @@ def clause_following(y, whole, first, last) -> dict:
     ci = binomtest(k, n).proportion_ci(method="wilson")
     acc = {part: float((x.astype(int) == y)[dis].mean()) for part, x in (("whole", w), ("first", f), ("last", la))}
     clause = f if acc["first"] >= acc["last"] else la
-    t = evaluate.mcnemar(y[dis], w[dis].astype(int), clause[dis].astype(int))
+    t = metrics.mcnemar(y[dis], w[dis].astype(int), clause[dis].astype(int))
     return {**out, "follows_first": k / n, "follows_first_ci": [float(ci.low), float(ci.high)],
             "p_first": float(binomtest(k, n).pvalue), "whole_accuracy": acc["whole"], "first_accuracy": acc["first"],
             "last_accuracy": acc["last"], "p_whole_vs_clause": float(t["p_value"])}

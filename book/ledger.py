@@ -5,10 +5,10 @@ then, where the book goes further, in a **general form** labelled as the book's 
 statement is marked as not testable. Every test names how many runs stand behind it, and its
 verdict comes from :func:`book.verdicts.claim_verdict` or :func:`book.verdicts.claim_band`
 (复现 / 未能复现 / 被推翻 / 无法判断 / 不可检验). All the reading of the run record for the
-ledger is here, one builder per claim, through :class:`book.evaluate.Record` (a missing key
+ledger is here, one builder per claim, through :class:`book.record.Record` (a missing key
 raises, naming the chapter that writes it)::
 
-    rows = ledger.claims(evaluate.Record.load())
+    rows = ledger.claims(record.Record.load())
     display.glue_values("led", ledger.glue_dict(rows))     # led_gain_made_verdict = '无法判断', ...
 """
 from __future__ import annotations
@@ -20,8 +20,9 @@ import numpy as np
 
 from . import display, original
 from . import verdicts as V
-from .evaluate import Record, paired_gain, paired_tests
 from .generalization import DOMAIN_NAMES
+from .metrics import paired_gain, paired_tests
+from .record import Record
 from .verdicts import p_is
 
 CROSS_DOMAINS = ("waimai_10k", "online_shopping_10_cats")   # chapter 5's two other domains

@@ -627,7 +627,7 @@ class LSTMPredictor:
     def save(self, path: Path | None = None) -> Path:
         """state_dict (model.pt, fp32 tensors on the CPU, whatever device trained it),
         config.json and vocab.json under ``path`` (default artifacts/lstm/)."""
-        from .evaluate import artifacts_dir
+        from .record import artifacts_dir
         path = Path(path) if path is not None else artifacts_dir() / "lstm"
         path.mkdir(parents=True, exist_ok=True)
         state = {k: (v.detach().float() if v.is_floating_point() else v.detach()).cpu()
@@ -642,7 +642,7 @@ class LSTMPredictor:
 def load_predictor(path: Path | str | None = None, device=None) -> LSTMPredictor:
     """The LSTM the build saved (artifacts/lstm/ unless ``path`` says otherwise), on ``device``
     (default ``book.device.device()``)."""
-    from .evaluate import artifacts_dir
+    from .record import artifacts_dir
     path = Path(path) if path is not None else artifacts_dir() / "lstm"
     for f in ("config.json", "vocab.json", "model.pt"):
         if not (path / f).is_file():
@@ -660,9 +660,9 @@ def load_predictor(path: Path | str | None = None, device=None) -> LSTMPredictor
 def score_seeds(splits, cfg: LSTMConfig, seeds: Sequence[int],
                 name: str = "lstm", family: str = "lstm") -> tuple[list[FitResult], pd.DataFrame]:
     """Train one model per seed on splits.train (early stopping on splits.valid; side by side,
-    :func:`fit_many`) and score each once on splits.test with book.evaluate (recorded as
+    :func:`fit_many`) and score each once on splits.test with book.metrics.evaluate (recorded as
     ``{name}_seed{seed}`` in metrics.json). Returns the fits and one row per seed."""
-    from . import evaluate
+    from . import metrics
 
     fits, rows = [], []
     y_true = splits.test["sentiment"].to_numpy()
@@ -670,7 +670,7 @@ def score_seeds(splits, cfg: LSTMConfig, seeds: Sequence[int],
                         for seed in seeds])
     for seed, r in zip(seeds, results):
         prob = r.predictor.predict_proba(splits.test["comment"].tolist())
-        e = evaluate.evaluate(f"{name}_seed{seed}", y_true, (prob >= 0.5).astype(int), prob=prob,
+        e = metrics.evaluate(f"{name}_seed{seed}", y_true, (prob >= 0.5).astype(int), prob=prob,
                               review_ids=splits.test.index, seconds=r.seconds, family=family, seed=seed,
                               best_epoch=r.best_epoch, epochs_run=len(r.history),
                               valid_accuracy=r.valid_accuracy, device=r.predictor.info.get("device"),

@@ -131,7 +131,7 @@ CELL_NAMES = np.array([["TP", "FN"], ["FP", "TN"]])  # positive class first, as 
 
 
 def confusion_heatmap(cm, ax=None, title: str = "", normalize: bool = False):
-    """A 2×2 confusion matrix (``cm`` as evaluate.confusion gives it: rows true 0, 1, columns
+    """A 2×2 confusion matrix (``cm`` as metrics.confusion gives it: rows true 0, 1, columns
     predicted 0, 1), drawn with the positive class first, each cell labelled TP/FN/FP/TN."""
     ax = ax or plt.gca()
     cm = np.asarray(cm)[::-1, ::-1]  # 正面 first
@@ -165,7 +165,7 @@ def confusion_grid(cms: dict, ncols: int = 3, normalize: bool = False):
 
 
 def comparison_chart(table: pd.DataFrame, ax=None, metric: str = "accuracy", n_test: int = 200):
-    """Models' accuracy as dots with their 95% bootstrap CIs (table from evaluate.summary_table;
+    """Models' accuracy as dots with their 95% bootstrap CIs (table from metrics.summary_table;
     its index labels the rows, so pass display names). Dots, not bars: the axis does not start
     at 0, and a bar's length would then misstate the ratio of two scores."""
     ax = ax or plt.gca()

@@ -167,8 +167,8 @@ def test_original_style_weights_are_ids_times_position_idf(train):
 def test_results_table_and_text_helpers(train):
     mk = lambda n, cv: B.Baseline(n, None, cv, 0.0, {}, 1.0)
     t, p = np.array([0, 1, 1, 0]), np.array([0, 1, 0, 0])
-    from book import evaluate as E
-    entries = [E.evaluate("tfidf_original_style", t, p, save=False), E.evaluate("tfidf_word_svc", t, t, save=False)]
+    from book import metrics
+    entries = [metrics.evaluate("tfidf_original_style", t, p, save=False), metrics.evaluate("tfidf_word_svc", t, t, save=False)]
     table = B.results_table([mk("tfidf_original_style", 0.6), mk("tfidf_word_svc", 0.9)], entries)
     assert table["cv_accuracy"].tolist() == [0.6, 0.9] and table["accuracy"].tolist() == [0.75, 1.0]
     assert table.loc["tfidf_original_style", "original_reported"] == B.ORIGINAL_REPORTED["tfidf_original_style"]

@@ -200,15 +200,15 @@ def test_pages_offer_their_executed_notebook_and_serve_mathjax_locally(tmp_path)
 CHAPTERS = sorted(p.stem for p in (ROOT / "chapters").glob("*.md"))
 
 
-def glued_run(run: str) -> dict:
+def glued_run(chapter: str, run: str) -> dict:
     """The output a chapter's first cell leaves in its notebook (what myst_nb.glue writes)."""
     from IPython.core.formatters import format_display_data
 
-    from book.evaluate import RUN_GLUE
+    from book.record import run_glue_key
 
     bundle, _ = format_display_data(run)
     return nbformat.v4.new_output("display_data", data={f"application/papermill.record/{k}": v for k, v in bundle.items()},
-                                  metadata={"scrapbook": {"name": RUN_GLUE, "mime_prefix": "application/papermill.record/"}})
+                                  metadata={"scrapbook": {"name": run_glue_key(chapter), "mime_prefix": "application/papermill.record/"}})
 
 
 @pytest.fixture
@@ -224,7 +224,7 @@ def built_book(tmp_path):
     for c in CHAPTERS:
         nb = book_key.chapter_notebook(tmp_path, c)
         first = next(cell for cell in nb.cells if cell.cell_type == "code")
-        first.outputs = [glued_run("build-A")]
+        first.outputs = [glued_run(c, "build-A")]
         cache.cache_notebook_bundle(CacheBundleIn(nb, str(tmp_path / "chapters" / f"{c}.md")), check_validity=False)
     (tmp_path / "artifacts").mkdir()
     runs = {c: {"run_id": "build-A", "run_kind": "build", "seconds": 1.0} for c in CHAPTERS}
@@ -233,9 +233,9 @@ def built_book(tmp_path):
 
 
 def test_reads_are_declared_for_every_chapter_and_point_backwards():
-    from book.evaluate import MODEL_WRITERS, READS, WRITERS
+    from book.record import MODEL_WRITERS, READS, WRITERS
 
-    timed = sorted(c for c in CHAPTERS if f'ChapterTimer("{c}")' in (ROOT / "chapters" / f"{c}.md").read_text("utf-8"))
+    timed = sorted(c for c in CHAPTERS if f'book.chapter("{c}")' in (ROOT / "chapters" / f"{c}.md").read_text("utf-8"))
     assert sorted(READS) == timed == CHAPTERS, "every chapter registers itself and declares what it reads"
     toc = re.findall(r"file: chapters/(\w+)", (ROOT / "_toc.yml").read_text(encoding="utf-8"))
     assert list(READS) == toc, "READS lists the chapters in the book's order"
@@ -248,7 +248,7 @@ def test_reads_are_declared_for_every_chapter_and_point_backwards():
 def test_what_a_chapter_looks_up_in_the_record_is_declared():
     """Literal record lookups in each chapter (rec.get("..."), rec.model("..."), the Record helpers)
     name parts of the record written by a chapter it declares it reads (or by itself)."""
-    from book.evaluate import READS, writer_of
+    from book.record import READS, writer_of
 
     helpers = {"best_baseline": ["results.baselines"], "representatives": ["results.baselines",
                "results.lstm_saved_seed", "results.bert"], "encoder": ["results.bert"]}
@@ -274,8 +274,8 @@ def test_editing_a_code_cell_of_3_1_schedules_every_chapter_that_reads_it(built_
     path.write_text(text.replace("N_TRIALS = 30", "N_TRIALS = 31", 1), encoding="utf-8")
     assert text.count("N_TRIALS = 30") == 1
     why = book_key.stale(built_book)
-    assert list(why) == ["03a_baselines", "03c_bert", "04_results", "04b_generalization", "05_conclusion",
-                         "07_tryit", "06_appendix_run"]   # in the book's order
+    assert list(why) == ["03a_baselines", "03c_bert", "04_results", "05_generalization", "06_conclusion",
+                         "07_tryit", "08_appendix"]   # in the book's order
     assert why["03a_baselines"].startswith("no cached outputs match its code")
     assert why["04_results"] == "it reads chapters/03a_baselines.md, which re-executes"
 
@@ -290,7 +290,7 @@ def test_editing_a_code_cell_of_3_1_schedules_every_chapter_that_reads_it(built_
     m["chapters"]["02_analysis"] = {"run_id": "interactive-20260101T000000Z", "run_kind": "interactive"}
     metrics.write_text(json.dumps(m), encoding="utf-8")
     why = book_key.schedule(built_book)
-    assert list(why) == ["02_analysis", "05_conclusion", "06_appendix_run"]
+    assert list(why) == ["02_analysis", "06_conclusion", "08_appendix"]
     assert "from run build-A, its entries in metrics.json from run interactive-20260101T000000Z" in why["02_analysis"]
     after = {c: (built_book / "chapters" / f"{c}.md").stat().st_mtime_ns for c in CHAPTERS}
     assert [c for c in CHAPTERS if after[c] != before[c]] == list(why), "Sphinx re-reads exactly those"
@@ -311,7 +311,7 @@ def test_a_chapter_whose_inputs_ran_after_it_re_executes(built_book):
     m["chapters"]["03b_lstm"]["started"] = "2026-01-01T12:00:00+0000"
     metrics.write_text(json.dumps(m), encoding="utf-8")
     why = book_key.stale(built_book)
-    assert list(why) == ["03c_bert", "04_results", "04b_generalization", "05_conclusion", "07_tryit", "06_appendix_run"]
+    assert list(why) == ["03c_bert", "04_results", "05_generalization", "06_conclusion", "07_tryit", "08_appendix"]
     assert why["03c_bert"] == "it reads chapters/03b_lstm.md, which ran after it (run build-A)"
     assert why["04_results"] == "it reads chapters/03c_bert.md, which re-executes"
 
@@ -320,8 +320,8 @@ PAGE_RUN = MYST_HEADER + """
 # 一章
 
 ```{code-cell} ipython3
-from book import evaluate
-timer = evaluate.ChapterTimer("01_definition")
+from book import record
+timer = record.ChapterTimer("01_definition")
 print(6 * 7)
 ```
 

@@ -21,6 +21,8 @@ import urllib.request
 from pathlib import Path
 
 import jupytext
+import re
+
 import pytest
 from test_jupyter import get_json, jupyter_server
 
@@ -127,10 +129,48 @@ def test_saving_a_chapter_in_jupyter_leaves_git_clean(tmp_path):
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "chapters").glob("*.md")), ids=lambda p: p.stem)
-def test_each_chapter_opens_in_jupyter_with_the_note_on_glued_numbers(path):
-    """Lab shows a glue role as its key, not the number: the first cell of every chapter (removed
-    from the page) says so, and what running the chapter in Jupyter changes."""
-    first = jupytext.read(path).cells[0]
-    assert first.cell_type == "markdown" and "remove-cell" in first.metadata.get("tags", [])
-    assert "在 Jupyter 里读本章" in first.source and "artifacts/metrics.json" in first.source
-    assert "make book" in first.source and "交互运行" in first.source
+def test_each_chapter_starts_with_one_call_and_glues_under_its_own_name(path):
+    """The first code cell starts the chapter with ``book.chapter("<file name>")``; the Jupyter note
+    is not copied into the chapter (book.page shows it); every glue key the prose quotes starts with
+    the file's name (or ``orig_``, the original's facts shared by every page)."""
+    nb = jupytext.read(path)
+    first = next(c for c in nb.cells if c.cell_type == "code")
+    assert f'ch = book.chapter("{path.stem}")' in first.source
+    text = path.read_text(encoding="utf-8")
+    assert "在 Jupyter 里读本章" not in text
+    keys = re.findall(r"\{glue(?::\w+)?\}`([^`:]+)", text) + re.findall(r"```\{glue(?::\w+)?\}[ \t]+(\S+)", text)
+    assert keys or path.stem == "07_tryit" or path.stem == "08_appendix"
+    strays = [k for k in keys if not k.startswith((f"{path.stem}_", "orig_"))]
+    assert not strays, f"{path.name} quotes glue keys not named after it: {strays[:5]}"
+
+
+def test_the_jupyter_note_shows_in_a_kernel_outside_the_build_only(monkeypatch, tmp_path):
+    """book.chapter shows the note on glued numbers once, in Jupyter; inside `make book` nothing."""
+    from book import page, record
+
+    shown = []
+    monkeypatch.setenv("BOOK_ARTIFACTS", str(tmp_path))
+    monkeypatch.setattr(page, "_in_kernel", lambda: True)
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    monkeypatch.delenv(record.RUN_ENV, raising=False)
+    page.Chapter("01_definition", original_facts=False, style=False)
+    assert len(shown) == 1 and "在 Jupyter 里读本章" in shown[0].data and "交互运行" in shown[0].data
+    monkeypatch.setenv(record.RUN_ENV, "build-X")
+    ch = page.Chapter("01_definition", original_facts=False, style=False)
+    assert len(shown) == 1, "nothing on the page"
+    assert ch.key("ex") == "01_definition_ex" and ch.key() == "01_definition"
+
+
+REMOVED_CODE_BUDGET = 425   # non-blank lines of remove-cell code in all chapters (853 before book.sections)
+
+
+def test_the_chapters_hidden_bookkeeping_stays_small():
+    """What a reader opening a chapter in Jupyter sees but the page does not: the code of
+    remove-cell cells. Bookkeeping belongs in book (book.sections, book.page), not in chapters."""
+    lines = {}
+    for path in sorted((ROOT / "chapters").glob("*.md")):
+        cells = [c for c in jupytext.read(path).cells
+                 if c.cell_type == "code" and "remove-cell" in c.metadata.get("tags", [])]
+        lines[path.stem] = sum(1 for c in cells for line in c.source.splitlines() if line.strip())
+    assert sum(lines.values()) <= REMOVED_CODE_BUDGET, f"remove-cell code: {lines}"
+    assert max(lines.values()) <= 90, f"one chapter carries most of it: {lines}"

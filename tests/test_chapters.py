@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from book import display, evaluate
+from book import display, record
 
 ROOT = Path(__file__).resolve().parent.parent
 HTML = ROOT / "_build" / "html" / "chapters"
@@ -19,8 +19,8 @@ HTML = ROOT / "_build" / "html" / "chapters"
 
 @pytest.mark.parametrize("chapter, needs", [
     ("chapters/04_results.md", "chapters/03a_baselines.md"),
-    ("chapters/04b_generalization.md", "chapters/03a_baselines.md"),
-    ("chapters/05_conclusion.md", "chapters/03a_baselines.md"),
+    ("chapters/05_generalization.md", "chapters/03a_baselines.md"),
+    ("chapters/06_conclusion.md", "chapters/03a_baselines.md"),
 ])
 def test_a_chapter_run_before_its_inputs_exits_with_one_line(tmp_path, chapter, needs):
     """Chapter 4 (or 6) alone, with an empty artifacts folder: one line naming the chapter to run."""
@@ -64,10 +64,10 @@ def test_pages_name_the_models_the_record_chose():
     no page calls another baseline the best one."""
     if not (HTML / "04_results.html").exists():
         pytest.fail("the book is not built: run `make book` first")
-    rec = evaluate.Record.load()
+    rec = record.Record.load()
     best = display.model_name(rec.best_baseline())
     others = [display.model_name(n) for n in rec.models("baseline") if n != rec.best_baseline()]
-    for page in ("03a_baselines", "04_results", "05_conclusion"):
+    for page in ("03a_baselines", "04_results", "06_conclusion"):
         text = page_text(page)
         assert best in text, f"{page} does not name the best baseline {best}"
         for m in re.finditer(r"最佳基准[：:]?\s*(.{0,40})", text):

@@ -6,7 +6,7 @@ import pytest
 from test_ledger import made_up_record
 
 import book
-from book import evaluate, findings, ledger
+from book import findings, ledger, record
 
 
 def supporting_record() -> dict:
@@ -21,7 +21,7 @@ def supporting_record() -> dict:
 
 
 def run(data: dict):
-    rec = evaluate.Record(data)
+    rec = record.Record(data)
     return findings.main(rec, ledger.claims(rec, encoder="E5"), encoder="E5")
 
 

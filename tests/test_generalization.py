@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from book import evaluate
 from book import generalization as g
+from book import metrics, names, record
 from book import verdicts as V
 
 
@@ -99,7 +99,7 @@ def test_paired_tests_holm_over_all_domains():
     assert len(t) == 6
     row = t[(t["domain"] == "d1") & (t["a"] == "a") & (t["b"] == "b")].iloc[0]
     assert row["a_only"] == 60 and row["b_only"] == 0 and row["p_value"] < 1e-10
-    assert np.allclose(t["p_holm"], evaluate.holm(t["p_value"]))
+    assert np.allclose(t["p_holm"], metrics.holm(t["p_value"]))
     assert (t["p_holm"] >= t["p_value"]).all()
 
 
@@ -157,8 +157,8 @@ def test_nested_subsets_nest_and_are_stratified():
 
 
 def test_model_path_finds_saved_files_or_names_the_chapter(tmp_path, monkeypatch):
-    monkeypatch.setenv(evaluate.ARTIFACTS_ENV, str(tmp_path))
-    rec = evaluate.Record({
+    monkeypatch.setenv(names.ARTIFACTS_ENV, str(tmp_path))
+    rec = record.Record({
         "models": {"nb_hyperopt": {"family": "baseline"}, "tfidf_char_linearsvc": {"family": "baseline"},
                    "lstm_seed0": {"family": "lstm"}, "lstm_seed1": {"family": "lstm"}},
         "results": {"baselines": {"best_by_cv": "tfidf_char_linearsvc"}, "lstm_saved_seed": 1}})
@@ -174,7 +174,7 @@ def test_model_path_finds_saved_files_or_names_the_chapter(tmp_path, monkeypatch
     assert g.model_path(rec, "lstm_seed1") == tmp_path / "lstm"
     with pytest.raises(g.MissingModel, match=r"lstm_seed0 is missing; run chapters/03b_lstm\.md \(chapter 3\.2\)"):
         g.model_path(rec, "lstm_seed0")
-    with pytest.raises(evaluate.RecordError):
+    with pytest.raises(record.RecordError):
         g.model_path(rec, "bilstm_seed0")
 
 

@@ -1106,7 +1106,7 @@ FINDINGS_JS = """() => {
 }"""
 
 
-@pytest.mark.parametrize("name", ["index", "chapters/05_conclusion"])
+@pytest.mark.parametrize("name", ["index", "chapters/06_conclusion"])
 def test_findings_come_first(name, page, server):
     page.goto(f"{server}/{name}.html")
     r = page.evaluate(FINDINGS_JS)

@@ -103,13 +103,14 @@ def test_a_chapter_opens_as_a_notebook_and_runs_to_the_end(lab_server, tmp_path,
     assert model["type"] == "notebook"
     nb = nbformat.from_dict(model["content"])
     code = [c for c in nb.cells if c.cell_type == "code"]
-    assert len(code) >= 3 and any("load_splits" in c.source for c in code)
+    assert len(code) >= 3 and 'ch = book.chapter("02_analysis")' in code[0].source
 
     from nbclient import NotebookClient
 
     monkeypatch.setenv("BOOK_ARTIFACTS", str(tmp_path / "artifacts"))
     monkeypatch.setenv("DIANPING_DATA_CACHE", str(tmp_path / "data"))
     monkeypatch.setenv("BOOK_QUIET", "1")
+    monkeypatch.delenv("BOOK_RUN_ID", raising=False)     # a reader's kernel, not the build
     if not os.environ.get("DIANPING_DATA_MIRROR") and (SHARED / "data" / "dianping.csv").exists():
         monkeypatch.setenv("DIANPING_DATA_MIRROR", str(SHARED / "data"))  # as the Makefile does
     client = NotebookClient(nb, timeout=300, kernel_name="python3",
@@ -120,6 +121,8 @@ def test_a_chapter_opens_as_a_notebook_and_runs_to_the_end(lab_server, tmp_path,
     assert not [o for c in code for o in c.outputs if o.output_type == "error"]
     assert any(o.output_type == "display_data" for c in code for o in c.outputs), "figures and glued values"
     assert (tmp_path / "artifacts" / "metrics.json").exists(), "the chapter recorded into BOOK_ARTIFACTS"
+    note = [o for o in code[0].outputs if "在 Jupyter 里读本章" in o.get("data", {}).get("text/markdown", "")]
+    assert len(note) == 1, "the first cell shows the note on glued numbers once, in Jupyter"
 
 
 FAILING_CHAPTER = MYST_HEADER + """

@@ -7,7 +7,7 @@ import copy
 import numpy as np
 import pytest
 
-from book import evaluate, ledger
+from book import ledger, metrics, record
 from book import verdicts as V
 
 F, N, A = V.FOR, V.NEITHER, V.AGAINST
@@ -79,13 +79,13 @@ def test_paired_gain_counts_reviews_and_averages_seeds():
     new[:10] = 0                                     # right on 90
     a[:20] = 0                                       # right on 80
     b[:10] = 0                                       # right on 90
-    g = evaluate.paired_gain(y, [a], new)
+    g = metrics.paired_gain(y, [a], new)
     assert g["diff"] == pytest.approx(0.10) and g["n"] == 100
     assert 0 < g["ci95"][0] < 0.10 < g["ci95"][1]
-    assert evaluate.paired_gain(y, [a, b], new)["diff"] == pytest.approx(0.05)
-    assert evaluate.paired_gain(y, [new], new) == {"diff": 0.0, "ci95": (0.0, 0.0), "n": 100}
+    assert metrics.paired_gain(y, [a, b], new)["diff"] == pytest.approx(0.05)
+    assert metrics.paired_gain(y, [new], new) == {"diff": 0.0, "ci95": (0.0, 0.0), "n": 100}
     with pytest.raises(ValueError, match="has 99"):
-        evaluate.paired_gain(y, [a[:99]], new)
+        metrics.paired_gain(y, [a[:99]], new)
 
 
 def test_sense_permutation_p_is_small_only_for_separated_senses():
@@ -154,7 +154,7 @@ def made_up_record() -> dict:
 
 
 def test_claims_on_a_made_up_record():
-    rows = {r.key: r for r in ledger.claims(evaluate.Record(made_up_record()), encoder="E5")}
+    rows = {r.key: r for r in ledger.claims(record.Record(made_up_record()), encoder="E5")}
     M, X, D = ledger.MADE, ledger.EXTENSION, ledger.DESIGN
     # as made: the original's LSTM (0.78) far above the original-style baseline (0.56) in every seed
     assert rows["words"].form(M).verdict == REP and "原报告式 LSTM（种子 0） 0.780" in rows["words"].form(M).evidence
@@ -193,21 +193,21 @@ def test_claims_on_a_made_up_record():
 def test_claims_read_without_defaults():
     data = made_up_record()
     del data["results"]["contrast"]
-    with pytest.raises(evaluate.RecordError, match="results.contrast"):
-        ledger.claims(evaluate.Record(data), encoder="E5")
+    with pytest.raises(record.RecordError, match="results.contrast"):
+        ledger.claims(record.Record(data), encoder="E5")
     data = made_up_record()
     data["models"]["bert_seed0"]["test"]["review_id"] = list(range(1, 101))
     with pytest.raises(ValueError, match="different reviews"):
-        ledger.claims(evaluate.Record(copy.deepcopy(data)), encoder="E5")
+        ledger.claims(record.Record(copy.deepcopy(data)), encoder="E5")
 
 
 def test_ledger_without_the_original_lstm_names_chapter_3_2():
     data = made_up_record()
     del data["results"]["original_lstm"]
-    with pytest.raises(evaluate.RecordError, match="03b_lstm"):
-        ledger.claims(evaluate.Record(data), encoder="E5")
+    with pytest.raises(record.RecordError, match="03b_lstm"):
+        ledger.claims(record.Record(data), encoder="E5")
     data = made_up_record()
     for k in range(3):
         del data["models"][f"origlstm_seed{k}"]
-    with pytest.raises(evaluate.RecordError, match="03b_lstm"):
-        ledger.claims(evaluate.Record(data), encoder="E5")
+    with pytest.raises(record.RecordError, match="03b_lstm"):
+        ledger.claims(record.Record(data), encoder="E5")

@@ -150,3 +150,47 @@ def test_shared_names_have_one_home():
     assert not found, "defined outside book/names.py: " + "; ".join(found)
     assert han.search(home.read_text(encoding="utf-8")) and labels.search(home.read_text(encoding="utf-8"))
     assert names.LABEL_NAMES == {0: "负面", 1: "正面"} and re.fullmatch(f"[{names.CJK_RANGES}]+", "点评𠀀")
+
+
+def book_imports() -> dict[str, set[str]]:
+    """book's modules and the book modules each imports (at module level or inside a function)."""
+    import ast
+
+    mods = {p.stem: p for p in (ROOT / "book").glob("*.py")}
+    edges = {m: set() for m in mods}
+    for m, p in mods.items():
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.level == 1 or (node.module or "").startswith("book")):
+                parts = (node.module or "").split(".")
+                target = parts[0] if node.level == 1 else (parts[1] if len(parts) > 1 else "")
+                edges[m] |= {target} if target else {a.name for a in node.names}
+            elif isinstance(node, ast.Import) and any(a.name == "book" for a in node.names):
+                edges[m].add("__init__")
+    return {m: {e for e in es if e in mods and e != m} for m, es in edges.items()}
+
+
+def cycle(edges: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle, or None."""
+    state: dict[str, int] = {}
+
+    def visit(m, path):
+        state[m] = 1
+        for n in sorted(edges[m]):
+            if state.get(n) == 1:
+                return path[path.index(n):] + [n]
+            if n not in state and (found := visit(n, path + [n])):
+                return found
+        state[m] = 2
+        return None
+
+    for m in sorted(edges):
+        if m not in state and (found := visit(m, [m])):
+            return found
+    return None
+
+
+def test_book_has_no_import_cycle():
+    edges = book_imports()
+    assert {"record", "device", "names"} <= edges["metrics"] | edges["record"]
+    assert cycle(edges) is None, f"an import cycle in book/: {' → '.join(cycle(edges))}"
+    assert cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]        # the check can fail

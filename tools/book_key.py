@@ -21,12 +21,12 @@ version, a changed ``_config.yml`` or another ``BOOK_BERT_MODEL``. The key is a 
 executes every chapter and nothing in the book or in ``artifacts/`` comes from older inputs.
 
 Then, chapter by chapter (the key covers what all chapters share; this covers each chapter), it
-schedules re-execution: a chapter in ``book.evaluate.READS`` re-executes when
+schedules re-execution: a chapter in ``book.record.READS`` re-executes when
 
 - no cached outputs match its code cells (its code changed, or it never ran): jupyter-cache's
   own rule, checked here with MyST-NB's reader and jupyter-cache's hash;
 - its cached outputs come from another run than its entries in the record (each chapter's first
-  cell glues the run id, ``book.evaluate.ChapterTimer``, and writes it into ``metrics.json``):
+  cell glues the run id, ``book.record.ChapterTimer (started by book.chapter)``, and writes it into ``metrics.json``):
   e.g. the chapter was run in Jupyter since, which rewrote its results and models;
 - a chapter it reads (``READS``) re-executes, or ran after it (in Jupyter, or in a build that
   stopped before reaching this one): its results changed under it.
@@ -84,7 +84,7 @@ def compute_key(root: Path = ROOT, env: Mapping[str, str] | None = None) -> str:
 
 
 def artifacts_folder(root: Path, env: Mapping[str, str]) -> Path:
-    """Where the build writes its artifacts, as ``book.evaluate.artifacts_dir`` decides."""
+    """Where the build writes its artifacts, as ``book.record.artifacts_dir`` decides."""
     return Path(env.get("BOOK_ARTIFACTS") or root / "artifacts")
 
 
@@ -120,22 +120,22 @@ def chapter_notebook(root: Path, chapter: str):
         enable_extensions=extensions), add_source_map=True, path=str(path))
 
 
-def page_run(nb) -> str | None:
-    """The run id a chapter's executed notebook glued (``book.evaluate.RUN_GLUE``), if any."""
+def page_run(nb, chapter: str) -> str | None:
+    """The run id a chapter's executed notebook glued (``book.record.run_glue_key``), if any."""
     import ast
 
-    from book.evaluate import RUN_GLUE
+    from book.record import run_glue_key
 
     for cell in nb.cells:
         for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
-            if out.get("metadata", {}).get("scrapbook", {}).get("name") == RUN_GLUE:
+            if out.get("metadata", {}).get("scrapbook", {}).get("name") == run_glue_key(chapter):
                 return ast.literal_eval(out["data"]["application/papermill.record/text/plain"])
     return None
 
 
 def stale(root: Path = ROOT, env: Mapping[str, str] | None = None) -> dict[str, str]:
     """chapter -> why it must re-execute (in book order; the chapters that need not are absent)."""
-    from book.evaluate import READS, load_metrics
+    from book.record import READS, load_metrics
 
     env = os.environ if env is None else env
     chapters = [c for c in READS if (root / "chapters" / f"{c}.md").is_file()]
@@ -156,7 +156,7 @@ def stale(root: Path = ROOT, env: Mapping[str, str] | None = None) -> dict[str, 
         if cached is None:
             why[c] = "no cached outputs match its code (changed, or not executed yet)"
             continue
-        ran = page_run(cache.get_cache_bundle(cached.pk).nb)
+        ran = page_run(cache.get_cache_bundle(cached.pk).nb, c)
         if ran is None:
             why[c] = "its cached outputs do not say which run made them"
         elif record_run != ran:

@@ -1,4 +1,7 @@
-"""Scoring every model the same way, and the run record ``artifacts/metrics.json``.
+"""The run record ``artifacts/metrics.json``: where it lives, how chapters write and read it,
+which chapter writes each part (``WRITERS``) and which chapters each reads (``READS``), run ids,
+chapter timers and the manifest of the machine and sources. Scores are computed in
+:mod:`book.metrics`.
 
 metrics.json layout::
 
@@ -25,7 +28,6 @@ from importlib import metadata
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 try:  # POSIX file locks for metrics.json; elsewhere writes are simply not serialised
     import fcntl
@@ -34,7 +36,6 @@ except ImportError:  # pragma: no cover
 
 from . import device, names
 from .data import ROOT
-from .names import ARTIFACTS_ENV, LABEL_NAMES, LABELS  # noqa: F401 (re-exported: chapters read them here)
 
 
 def artifacts_dir() -> Path:
@@ -44,302 +45,6 @@ def artifacts_dir() -> Path:
 
 def metrics_path() -> Path:
     return artifacts_dir() / "metrics.json"
-
-
-# ---------------------------------------------------------------- metrics
-
-
-def _labels(y, what: str) -> np.ndarray:
-    """A 1-D array of 0/1 labels, or a ValueError naming ``what`` and the first bad value."""
-    a = orig = np.asarray(y)
-    if a.ndim != 1:
-        raise ValueError(f"{what} must be a 1-D sequence of 0/1 labels, got shape {a.shape}")
-    if a.size == 0:
-        raise ValueError(f"{what} is empty: nothing to score")
-    if a.dtype.kind == "O":  # e.g. a pandas object column of Python ints
-        try:
-            a = a.astype(float)
-        except (TypeError, ValueError):
-            pass
-    ok = np.isin(a, LABELS) if a.dtype.kind in "biuf" else np.zeros(a.shape, dtype=bool)
-    if not ok.all():
-        i = int(np.argmin(ok))
-        raise ValueError(f"{what}[{i}] is {np.asarray(orig[i]).item()!r}: labels must be 0 (negative) or 1 (positive)")
-    return a.astype(int)
-
-
-def _paired(y_true, *preds) -> list[np.ndarray]:
-    """Validated label arrays of equal length: y_true, then each prediction."""
-    out = [_labels(y_true, "y_true")]
-    for k, p in enumerate(preds):
-        what = "y_pred" if len(preds) == 1 else f"prediction {'ab'[k] if len(preds) == 2 else k}"
-        arr = _labels(p, what)
-        if arr.size != out[0].size:
-            raise ValueError(f"y_true has {out[0].size} labels but {what} has {arr.size}")
-        out.append(arr)
-    return out
-
-
-def confusion(y_true, y_pred) -> np.ndarray:
-    """2×2 counts, rows = true label (0, 1), columns = predicted label (0, 1)."""
-    t, p = _paired(y_true, y_pred)
-    cm = np.zeros((2, 2), dtype=int)
-    np.add.at(cm, (t, p), 1)
-    return cm
-
-
-def _ratio(a: float, b: float) -> float:
-    return float(a / b) if b else 0.0
-
-
-def scores(y_true, y_pred) -> dict:
-    """Accuracy, and precision / recall / F1 for each class and their macro average.
-
-    precision = TP/(TP+FP), recall = TP/(TP+FN), F1 = 2PR/(P+R), each with the class
-    in question as "positive"; a ratio whose denominator is 0 counts as 0 (as sklearn's
-    zero_division=0).
-    """
-    cm = confusion(y_true, y_pred)
-    out: dict = {"n": int(cm.sum()), "accuracy": _ratio(np.trace(cm), cm.sum())}
-    for k in LABELS:
-        tp = cm[k, k]
-        p = _ratio(tp, cm[:, k].sum())
-        r = _ratio(tp, cm[k, :].sum())
-        out[f"precision_{k}"], out[f"recall_{k}"] = p, r
-        out[f"f1_{k}"] = _ratio(2 * p * r, p + r)
-    for m in ("precision", "recall", "f1"):
-        out[f"{m}_macro"] = float(np.mean([out[f"{m}_{k}"] for k in LABELS]))
-    out["balanced_accuracy"] = out["recall_macro"]  # the mean of the two classes' recalls
-    return out
-
-
-def _from_cells(cells: np.ndarray) -> dict:
-    """accuracy, macro F1 and balanced accuracy from confusion counts ``cells[..., 4]``
-    (order tn, fp, fn, tp), vectorised over the leading axes."""
-    tn, fp, fn, tp = (cells[..., i].astype(float) for i in range(4))
-    n = tn + fp + fn + tp
-    with np.errstate(divide="ignore", invalid="ignore"):
-        f1 = [np.nan_to_num(2 * a / (2 * a + b + c)) for a, b, c in ((tn, fn, fp), (tp, fp, fn))]
-        rec = [np.nan_to_num(tn / (tn + fp)), np.nan_to_num(tp / (tp + fn))]
-        return {"accuracy": (tn + tp) / n, "f1_macro": (f1[0] + f1[1]) / 2,
-                "balanced_accuracy": (rec[0] + rec[1]) / 2}
-
-
-def bootstrap_cis(y_true, y_pred, n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> dict:
-    """Percentile bootstrap CIs of accuracy, macro F1 and balanced accuracy.
-
-    Resampling n reviews with replacement only changes how many fall in each of the four cells
-    of the confusion matrix, so each resample is drawn as Multinomial(n, cells / n): the same
-    distribution as resampling the reviews, at a cost that does not grow with n.
-    Returns {metric: (low, high)}."""
-    if int(n_boot) < 1:
-        raise ValueError(f"n_boot must be at least 1, got {n_boot}")
-    if not 0 < level < 1:
-        raise ValueError(f"level must be between 0 and 1 (e.g. 0.95), got {level}")
-    cm = confusion(y_true, y_pred).ravel()
-    rng = np.random.default_rng(seed)
-    draws = rng.multinomial(int(cm.sum()), cm / cm.sum(), size=int(n_boot))
-    q = [(1 - level) / 2, (1 + level) / 2]
-    return {k: tuple(float(x) for x in np.quantile(v, q)) for k, v in _from_cells(draws).items()}
-
-
-def holm(p_values) -> np.ndarray:
-    """Holm's step-down adjustment of several p-values (controls the
-    family-wise error rate): sort ascending, multiply the i-th smallest (from
-    0) by (m - i), carry the running maximum, cap at 1. Returned in the input
-    order."""
-    p = np.asarray(p_values, dtype=float)
-    if p.ndim != 1 or p.size == 0:
-        raise ValueError("holm needs a non-empty 1-D sequence of p-values")
-    if np.any((p < 0) | (p > 1) | np.isnan(p)):
-        raise ValueError("p-values must lie in [0, 1]")
-    m = p.size
-    order = np.argsort(p, kind="stable")
-    scaled = p[order] * (m - np.arange(m))
-    adj = np.minimum(1.0, np.maximum.accumulate(scaled))
-    out = np.empty(m)
-    out[order] = adj
-    return out
-
-
-def report_table(y_true, y_pred) -> pd.DataFrame:
-    """A classification report as a DataFrame: one row per class, then the macro average."""
-    s = scores(y_true, y_pred)
-    cm = confusion(y_true, y_pred)
-    rows = {
-        LABEL_NAMES[k]: [s[f"precision_{k}"], s[f"recall_{k}"], s[f"f1_{k}"], int(cm[k].sum())]
-        for k in LABELS
-    }
-    rows["宏平均"] = [s["precision_macro"], s["recall_macro"], s["f1_macro"], s["n"]]
-    return pd.DataFrame.from_dict(rows, orient="index", columns=["precision", "recall", "f1", "support"])
-
-
-def bootstrap_ci(y_true, y_pred, n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> tuple[float, float]:
-    """Percentile bootstrap CI of accuracy: resample the test reviews with replacement
-    ``n_boot`` times (seeded, so the same every run) and take the central ``level`` quantiles."""
-    if int(n_boot) < 1:
-        raise ValueError(f"n_boot must be at least 1, got {n_boot}")
-    if not 0 < level < 1:
-        raise ValueError(f"level must be between 0 and 1 (e.g. 0.95), got {level}")
-    t, p = _paired(y_true, y_pred)
-    correct = (t == p).astype(float)
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, correct.size, size=(n_boot, correct.size))
-    accs = correct[idx].mean(axis=1)
-    lo, hi = np.quantile(accs, [(1 - level) / 2, (1 + level) / 2])
-    return float(lo), float(hi)
-
-
-def paired_gain(y_true, base_preds, new_pred, n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> dict:
-    """Accuracy of ``new_pred`` minus that of the base model on the same reviews, with a paired
-    percentile bootstrap CI (each resample draws reviews, both models' answers together).
-    ``base_preds``: one prediction list per run of the base model (e.g. per seed); its per-review
-    correctness is averaged over the runs. ``new_pred``: one prediction list, or one per run of
-    the new model (averaged the same way). Returns {"diff", "ci95": (low, high), "n"}."""
-    if int(n_boot) < 1:
-        raise ValueError(f"n_boot must be at least 1, got {n_boot}")
-    base_preds = list(base_preds)
-    new_runs = [new_pred] if np.ndim(new_pred) == 1 else list(new_pred)
-    if not base_preds or not new_runs:
-        raise ValueError("paired_gain needs at least one base and one new prediction list")
-    t, *runs = _paired(y_true, *new_runs, *base_preds)
-    new, base = runs[:len(new_runs)], runs[len(new_runs):]
-    gain = np.mean([(r == t) for r in new], axis=0) - np.mean([(b == t) for b in base], axis=0)
-    rng = np.random.default_rng(seed)
-    boots = gain[rng.integers(0, gain.size, size=(int(n_boot), gain.size))].mean(axis=1)
-    lo, hi = np.quantile(boots, [(1 - level) / 2, (1 + level) / 2])
-    return {"diff": float(gain.mean()), "ci95": (float(lo), float(hi)), "n": int(gain.size)}
-
-
-def mcnemar(y_true, pred_a, pred_b) -> dict:
-    """Exact McNemar test of two models on the same reviews.
-
-    b = reviews A gets right and B wrong, c = the reverse; under H0 (equal error rates)
-    b ~ Binomial(b + c, 1/2). Two-sided p = min(1, 2 P(X <= min(b, c))).
-    """
-    t, a, bb = _paired(y_true, pred_a, pred_b)
-    ra, rb = a == t, bb == t
-    b = int(np.sum(ra & ~rb))
-    c = int(np.sum(~ra & rb))
-    from scipy.stats import binom  # imported here: scipy.stats costs ~1 s, the predictor never needs it
-
-    p = 1.0 if b + c == 0 else float(min(1.0, 2 * binom.cdf(min(b, c), b + c, 0.5)))
-    return {"a_only": b, "b_only": c, "p_value": p}
-
-
-def evaluate(name: str, y_true, y_pred, prob=None, review_ids=None, seconds: float | None = None,
-             save: bool = True, **info) -> dict:
-    """Score one model on the common test split and (by default) record it in metrics.json.
-
-    ``prob`` is P(positive) per review; ``info`` holds anything else worth keeping
-    (family, params, seed, model id, cv score...). Returns the record.
-    """
-    y_true, y_pred = _paired(y_true, y_pred)
-    n = y_true.size
-    ids = np.arange(n) if review_ids is None else np.asarray(review_ids)
-    if ids.shape != (n,):
-        raise ValueError(f"{name}: review_ids has {ids.size} entries for {n} predictions")
-    if prob is not None:
-        prob = np.asarray(prob, dtype=float)
-        if prob.shape != (n,):
-            raise ValueError(f"{name}: prob must hold one P(positive) per review ({n}), got shape {prob.shape}")
-        if not np.all((prob >= 0) & (prob <= 1)):
-            raise ValueError(f"{name}: prob must be probabilities in [0, 1] (found {prob[~((prob >= 0) & (prob <= 1))][0].item()!r})")
-    entry = {"name": name, "split": "test", **scores(y_true, y_pred)}
-    entry["ci95"] = list(bootstrap_ci(y_true, y_pred))
-    entry["seconds"] = None if seconds is None else float(seconds)
-    clash = sorted(set(info) & (set(entry) | {"test"}))
-    if clash:
-        raise ValueError(f"{name}: {', '.join(clash)} would overwrite a computed score; pass it under another name")
-    entry.update(info)
-    entry["test"] = {
-        "review_id": [int(i) for i in ids],
-        "y_true": y_true.tolist(),
-        "y_pred": y_pred.tolist(),
-        "prob": None if prob is None else [round(float(p), 6) for p in prob],
-    }
-    if save:
-        update_metrics(lambda m: m.setdefault("models", {}).__setitem__(name, entry))
-    return entry
-
-
-def summary_table(entries, extra=()) -> pd.DataFrame:
-    """One row per model record: accuracy, macro P/R/F1, CI and seconds.
-
-    ``entries``: records from :func:`evaluate` (a list, or metrics.json's ``models`` dict);
-    ``extra``: further record keys to add as columns (e.g. ``("cv_score",)``): NaN for a model
-    whose family does not have it (an LSTM has no CV score), but a key that no record holds is a
-    misspelt key and raises (a silent all-NaN column once hid the wrong model being chosen).
-    """
-    entries = list(entries.values()) if isinstance(entries, dict) else list(entries)
-    if not entries:
-        raise ValueError("summary_table needs at least one model record")
-    unknown = [k for k in extra if not any(k in e for e in entries)]
-    if unknown:
-        raise KeyError(f"no model record has {', '.join(map(repr, unknown))} "
-                       f"(keys it could be: {', '.join(sorted(set().union(*entries) - {'test'}))})")
-    rows = [{
-        "model": e["name"], "accuracy": e["accuracy"], "precision": e["precision_macro"],
-        "recall": e["recall_macro"], "f1": e["f1_macro"], "ci_low": e["ci95"][0],
-        "ci_high": e["ci95"][1], "seconds": e["seconds"],
-        **{k: e[k] if k in e else np.nan for k in extra},
-    } for e in entries]
-    return pd.DataFrame(rows).set_index("model")
-
-
-def test_predictions(entry: dict) -> pd.DataFrame:
-    """A model record's per-review test predictions, indexed by review_id."""
-    t = entry["test"]
-    df = pd.DataFrame({"y_true": t["y_true"], "y_pred": t["y_pred"],
-                       "prob": t["prob"] if t["prob"] is not None else np.nan},
-                      index=pd.Index(t["review_id"], name="review_id"))
-    df["correct"] = df["y_true"] == df["y_pred"]
-    return df
-
-
-TRAIT_GROUPS = ("all", "negation", "no_negation", "contrast", "no_contrast", "short", "medium", "long")
-
-
-def error_breakdown(entries: dict, traits: pd.DataFrame) -> pd.DataFrame:
-    """Error rate of each model within groups of the test reviews.
-
-    ``entries``: key → model record; ``traits``: from :func:`book.text.review_traits`, indexed by
-    review_id, with boolean columns negation/contrast and a length class (three ordered categories,
-    short to long). Rows (English keys, see TRAIT_GROUPS; ``display.TRAIT_NAMES`` has the Chinese):
-    all, negation, no_negation, contrast, no_contrast, short, medium, long; columns: n, then one per model.
-    """
-    lengths = list(traits["length"].cat.categories)
-    if len(lengths) != 3:
-        raise ValueError(f"expected three length classes (short, medium, long), got {lengths}")
-    groups = {"all": pd.Series(True, index=traits.index),
-              "negation": traits["negation"], "no_negation": ~traits["negation"],
-              "contrast": traits["contrast"], "no_contrast": ~traits["contrast"]}
-    for key, label in zip(("short", "medium", "long"), lengths):
-        groups[key] = traits["length"] == label
-    wrong = {name: ~test_predictions(e)["correct"].reindex(traits.index) for name, e in entries.items()}
-    rows = {g: {"n": int(mask.sum()), **{name: float(w[mask].mean()) if mask.any() else np.nan
-                                         for name, w in wrong.items()}}
-            for g, mask in groups.items()}
-    return pd.DataFrame.from_dict(rows, orient="index")
-
-
-def paired_tests(record: Record, pairs) -> pd.DataFrame:
-    """Exact McNemar tests of model pairs on the common test reviews, with Holm's correction
-    across all the pairs given (the family of tests a page reports).
-
-    ``pairs``: (name_a, name_b) record names. One row per pair: a, b, accuracy_a, accuracy_b,
-    a_only (A right, B wrong), b_only, p_value, p_holm, significant (p_holm < 0.05)."""
-    rows = []
-    for a, b in pairs:
-        ea, eb = record.model(a), record.model(b)
-        if ea["test"]["review_id"] != eb["test"]["review_id"]:
-            raise ValueError(f"{a} and {b} were scored on different reviews")
-        t = mcnemar(ea["test"]["y_true"], ea["test"]["y_pred"], eb["test"]["y_pred"])
-        rows.append({"a": a, "b": b, "accuracy_a": ea["accuracy"], "accuracy_b": eb["accuracy"], **t})
-    df = pd.DataFrame(rows)
-    df["p_holm"] = holm(df["p_value"])
-    df["significant"] = df["p_holm"] < 0.05
-    return df
 
 
 # ---------------------------------------------------------------- the record
@@ -386,7 +91,7 @@ def update_metrics(change, path: Path | None = None) -> dict:
     return m
 
 
-def record(key: str, value, section: str = "results") -> None:
+def write(key: str, value, section: str = "results") -> None:
     """Keep one reported value (a number, a small table as a dict...) under ``section``."""
     update_metrics(lambda m: m.setdefault(section, {}).__setitem__(key, value))
 
@@ -405,22 +110,23 @@ WRITERS = {
     "results.bert": "chapters/03c_bert.md",
     "results.layer_probe": "chapters/03c_bert.md",
     "results.fangbian": "chapters/03c_bert.md",
-    "results.contrast": "chapters/04b_generalization.md",
+    "results.contrast": "chapters/05_generalization.md",
     "results.bert_int8": "chapters/03c_bert.md",
-    "results.generalization": "chapters/04b_generalization.md",
-    "results.learning_curve": "chapters/04b_generalization.md",
+    "results.generalization": "chapters/05_generalization.md",
+    "results.learning_curve": "chapters/05_generalization.md",
     "results": "chapters/04_results.md",
     "manifest": "chapters/02_analysis.md",
     "chapters": "chapters/01_definition.md",
 }
 MODEL_WRITERS = (("lstm_seed", "chapters/03b_lstm.md"), ("bilstm_seed", "chapters/03b_lstm.md"),
                  ("origlstm_seed", "chapters/03b_lstm.md"),
-                 ("bert", "chapters/03c_bert.md"), ("snownlp", "chapters/04b_generalization.md"),
+                 ("bert", "chapters/03c_bert.md"), ("snownlp", "chapters/05_generalization.md"),
                  ("", "chapters/03a_baselines.md"))
 
 # Which chapters each chapter reads (through the record or the models in artifacts/), in the
-# book's order (_toc.yml): declared once, here. A chapter can only read chapters whose file names
-# sort before its own: the build executes the pages in file-name order, not in the book's order. `make book` (tools/book_key.py) re-executes a chapter when one it reads
+# book's order (_toc.yml): declared once, here. The build executes the pages in file-name order,
+# which is the book's order (file numbers are chapter numbers), so a chapter reads only chapters
+# before it. `make book` (tools/book_key.py) re-executes a chapter when one it reads
 # re-executes; a chapter's first cell stops with one sentence when a part of the record it needs
 # is missing (``writer_of`` above names the chapter that writes it).
 READS = {
@@ -431,14 +137,14 @@ READS = {
     "03b_lstm": (),
     "03c_bert": ("03a_baselines", "03b_lstm"),          # the other saved models, beside the transformer
     "04_results": ("03a_baselines", "03b_lstm", "03c_bert"),
-    "04b_generalization": ("03a_baselines", "03b_lstm", "03c_bert"),
+    "05_generalization": ("03a_baselines", "03b_lstm", "03c_bert"),
     # the dataset, every model and test, and the seconds of every chapter before it
-    "05_conclusion": ("01_definition", "02_analysis", "03_methods", "03a_baselines", "03b_lstm", "03c_bert",
-                      "04_results", "04b_generalization"),
+    "06_conclusion": ("01_definition", "02_analysis", "03_methods", "03a_baselines", "03b_lstm", "03c_bert",
+                      "04_results", "05_generalization"),
     "07_tryit": ("03a_baselines", "03b_lstm", "03c_bert"),   # the three saved models, exported for the browser
-    # the whole record of the chapters executed before it (not 07_tryit: see below)
-    "06_appendix_run": ("01_definition", "02_analysis", "03_methods", "03a_baselines", "03b_lstm", "03c_bert",
-                        "04_results", "04b_generalization", "05_conclusion"),
+    # the whole record: every chapter executed before it
+    "08_appendix": ("01_definition", "02_analysis", "03_methods", "03a_baselines", "03b_lstm", "03c_bert",
+                    "04_results", "05_generalization", "06_conclusion", "07_tryit"),
 }
 
 
@@ -554,7 +260,7 @@ class Record:
 
 
 RUN_ENV = "BOOK_RUN_ID"        # set by `make book` for the whole build; unset in Jupyter and tools/run_chapter.py
-RUN_GLUE = "book_run_id"      # the glue key under which a chapter's first cell leaves its run id in its outputs
+RUN_GLUE = "run_id"      # a chapter's first cell leaves its run id in its outputs under the glue key f"{chapter}_run_id"
 
 
 def run_id() -> tuple[str, str]:
@@ -588,7 +294,7 @@ class ChapterTimer:
     Starting replaces the chapter's entry in the record's ``chapters`` section with who is
     writing it now: the sha256 of the chapter's source, the run id and kind (:func:`run_id`), the
     start time; ``stop`` adds the seconds and the finish time. So an entry without seconds is a run
-    that did not finish. In a notebook kernel it also glues the run id (key :data:`RUN_GLUE`, not
+    that did not finish. In a notebook kernel it also glues the run id (key ``<chapter>_run_id``, :func:`run_glue_key`; not
     shown), so the page's outputs say which run made them and `make book` can tell when the record
     comes from another run (tools/book_key.py)."""
 
@@ -597,18 +303,23 @@ class ChapterTimer:
         self.chapter = chapter
         self.run = {"run_id": rid, "run_kind": kind, "source_sha256": _sha256_file(chapter_source(chapter)),
                     "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-        record(chapter, dict(self.run), "chapters")
-        _glue_run(rid)
+        write(chapter, dict(self.run), "chapters")
+        _glue_run(run_glue_key(chapter), rid)
         self.t0 = time.perf_counter()
 
     def stop(self) -> float:
         secs = round(time.perf_counter() - self.t0, 2)
-        record(self.chapter, {**self.run, "seconds": secs, "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
+        write(self.chapter, {**self.run, "seconds": secs, "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
                "chapters")
         return secs
 
 
-def _glue_run(rid: str) -> None:
+def run_glue_key(chapter: str) -> str:
+    """The glue key of a chapter's run id: its file name, then ``_run_id``."""
+    return f"{chapter}_{RUN_GLUE}"
+
+
+def _glue_run(key: str, rid: str) -> None:
     """Glue the run id into the running notebook's outputs (nothing outside a kernel)."""
     try:
         from IPython import get_ipython
@@ -618,7 +329,7 @@ def _glue_run(rid: str) -> None:
         return
     from myst_nb import glue
 
-    glue(RUN_GLUE, rid, display=False)
+    glue(key, rid, display=False)
 
 
 _PACKAGES = ("torch", "transformers", "tokenizers", "fastai", "fastcore", "scikit-learn", "hyperopt",

@@ -1,0 +1,1031 @@
+"""What each section's prose quotes, computed from the section's results: one function per
+section, in the book's order. A chapter calls it and glues the dict it returns
+(``ch.glue(sections.review_lengths(...))``); where the section also keeps something in the run
+record, the function writes it (:func:`book.record.write`) so the chapter has one call to make.
+
+The sentences inside come from :mod:`book.verdicts`; the functions only gather numbers and pick
+the words, so each is tested on small made-up results (tests/test_sections.py).
+"""
+from __future__ import annotations
+
+import inspect
+import unicodedata
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+
+from . import display, metrics, record, text, verdicts
+
+# ---------------------------------------------------------------- chapter 1
+
+
+def dataset_counts(reviews: pd.DataFrame, splits) -> dict:
+    """1.1: rows and classes of the whole set, the test split's size and balance, the bootstrap's draws."""
+    test = splits.test["sentiment"]
+    return {
+        "rows": len(reviews),
+        "n_pos": int((reviews["sentiment"] == 1).sum()),
+        "n_neg": int((reviews["sentiment"] == 0).sum()),
+        "n_test": len(splits.test),
+        "n_boot": inspect.signature(metrics.bootstrap_ci).parameters["n_boot"].default,
+        "balance": verdicts.balanced_test(int((test == 1).sum()), int((test == 0).sum())),
+    }
+
+
+def worked_example(y_true, y_pred) -> dict:
+    """1.4: the confusion matrix and scores of the worked example."""
+    s = metrics.scores(y_true, y_pred)
+    tn, fp, fn, tp = (int(v) for v in metrics.confusion(y_true, y_pred).ravel())
+    return {"tp": tp, "fp": fp, "fn": fn, "tn": tn, "n": s["n"],
+            **{k: s[k] for k in ("accuracy", "precision_1", "recall_1", "f1_1",
+                                 "precision_0", "recall_0", "f1_0", "f1_macro")}}
+
+
+def resolution(n: int) -> dict:
+    """1.5: what a test split of ``n`` reviews can resolve: the bootstrap interval of a hypothetical
+    model right on 90% of them, and McNemar's test of two hypothetical models that disagree on 10
+    reviews (B wrong on 6 of them, A on 4)."""
+    truth = np.ones(n, dtype=int)
+    pred_90 = np.r_[np.ones(int(0.9 * n)), np.zeros(n - int(0.9 * n))].astype(int)
+    lo, hi = metrics.bootstrap_ci(truth, pred_90)
+    pred_a = truth.copy()
+    pred_a[:12] = 0                                   # A wrong on reviews 0-11
+    pred_b = truth.copy()
+    pred_b[:8] = 0
+    pred_b[12:18] = 0                                 # B wrong on 0-7 and 12-17
+    test_ab = metrics.mcnemar(truth, pred_a, pred_b)
+    return {
+        "ci_acc": metrics.scores(truth, pred_90)["accuracy"], "ci_lo": lo, "ci_hi": hi,
+        "mc_acc_a": metrics.scores(truth, pred_a)["accuracy"], "mc_acc_b": metrics.scores(truth, pred_b)["accuracy"],
+        "mc_b": test_ab["a_only"], "mc_c": test_ab["b_only"], "mc_p": test_ab["p_value"],
+        "mc_verdict": verdicts.mcnemar_difference(test_ab["p_value"]),
+    }
+
+
+# ---------------------------------------------------------------- chapter 2
+
+
+def dataset_facts(facts: dict) -> dict:
+    """2.1: rows, classes and the file's checksum (from :func:`book.data.facts`)."""
+    return {"rows": facts["rows"], "n_neg": facts["class_counts"]["0"],
+            "n_pos": facts["class_counts"]["1"], "sha": facts["sha256"]}
+
+
+def length_stats(lengths: pd.DataFrame) -> dict:
+    """2.2: min, median, mean and max of the ``chars`` and ``words`` columns, for all reviews and
+    for each class: ``{"all" | "negative" | "positive": {"chars" | "words": {stat: value}}}``."""
+    stats = {}
+    for name, part in (("all", lengths), ("negative", lengths[lengths["sentiment"] == 0]),
+                       ("positive", lengths[lengths["sentiment"] == 1])):
+        stats[name] = {col: {"min": int(part[col].min()), "median": float(part[col].median()),
+                             "mean": round(float(part[col].mean()), 2), "max": int(part[col].max())}
+                       for col in ("chars", "words")}
+    return stats
+
+
+def review_lengths(stats: dict, facts: dict) -> dict:
+    """2.2: every length statistic (``chars_median_all`` ...) and the three sentences about them."""
+    out = {f"{col}_{stat}_{name}": value for name in stats for col in ("chars", "words")
+           for stat, value in stats[name][col].items()}
+    return {**out,
+            "balance": verdicts.class_balance(facts["class_counts"]["0"], facts["class_counts"]["1"]),
+            "longer": verdicts.longer_class(stats["negative"]["chars"]["median"], stats["positive"]["chars"]["median"]),
+            "skew": verdicts.skew(stats["all"]["chars"]["mean"], stats["all"]["chars"]["median"])}
+
+
+def class_word_counts(part: pd.DataFrame, docs) -> tuple[Counter, Counter]:
+    """2.3: word counts (stopwords left out) in the positive and the negative reviews of ``part``;
+    ``docs`` holds the jieba words of every review, indexed like the reviews."""
+    part_docs = [docs[i] for i in part.index]
+    pos = text.word_counts([d for d, y in zip(part_docs, part["sentiment"]) if y == 1], text.STOPWORDS)
+    neg = text.word_counts([d for d, y in zip(part_docs, part["sentiment"]) if y == 0], text.STOPWORDS)
+    return pos, neg
+
+
+def frequent_words(part: pd.DataFrame, pos_counts: Counter, neg_counts: Counter, top_k: int) -> dict:
+    """2.3: how many of each class's ``top_k`` words are shared, and where 「不」 ranks in each."""
+    shared = set(text.top_words(pos_counts, top_k)["word"]) & set(text.top_words(neg_counts, top_k)["word"])
+    rank = {name: list(text.top_words(c, len(c))["word"]).index("不") + 1
+            for name, c in (("pos", pos_counts), ("neg", neg_counts))}
+    return {"n_nontest": len(part), "n_stop": len(text.STOPWORDS), "top_k": top_k,
+            "n_shared_top": len(shared), "bu_rank_pos": rank["pos"], "bu_rank_neg": rank["neg"]}
+
+
+def log_ratio_words(lr: pd.DataFrame, min_count: int, alpha: float, k: int) -> dict:
+    """2.4: the log-ratio table's size and extremes; keeps the ``k`` strongest words of each side in
+    the record (``results.log_ratio_top_words``, read by chapter 3.2's t-SNE)."""
+    by_word = lr.set_index("word")["log_ratio"]
+    record.write("log_ratio_top_words", {"min_count": min_count, "alpha": alpha,
+                                         "positive": lr.head(k)["word"].tolist(),
+                                         "negative": lr.tail(k)["word"][::-1].tolist()})
+    return {"lr_min_count": min_count, "lr_alpha": alpha, "lr_n_words": len(lr), "lr_k": k,
+            "lr_top_pos": "、".join(lr.head(5)["word"]), "lr_top_neg": "、".join(lr.tail(5)["word"][::-1]),
+            "lr_nimen": by_word["你们"], "lr_nijia": by_word["你家"]}
+
+
+def split_sizes(facts: dict, stats: dict) -> dict:
+    """2.5: the three parts' sizes and the split's seed; keeps the dataset's facts and length
+    statistics in the record's ``dataset`` section."""
+    for key, value in {**facts, "lengths": stats}.items():
+        record.write(key, value, section="dataset")
+    return {"n_test": facts["splits"]["test"]["total"], "n_valid": facts["splits"]["valid"]["total"],
+            "n_train": facts["splits"]["train"]["total"], "n_rest": facts["rows"] - facts["splits"]["test"]["total"],
+            "seed": facts["split_seed"]}
+
+
+def bag_of_words(bow: pd.DataFrame) -> dict:
+    """2.6: the bag-of-words example's vocabulary and its two vectors."""
+    return {"words": "、".join(bow.columns), "n": len(bow.columns),
+            "v0": "[" + ", ".join(map(str, bow.iloc[0])) + "]", "v1": "[" + ", ".join(map(str, bow.iloc[1])) + "]",
+            "cat": "「猫猫」是一个词" if "猫猫" in bow.columns else "「猫猫」被切成了两个「猫」"}
+
+
+def bigram_model(lm, valid_ppl: dict, best_k: float, valid_docs, sentence: str, words, shuffled) -> dict:
+    """2.6: the bigram language model: perplexity by smoothing constant, one sentence (``words``)
+    against its scrambled words (``shuffled``), and the share of validation reviews it scores above
+    their scrambled copy; keeps them in the record (``results.bigram_lm``)."""
+    k_grid = list(valid_ppl)
+    comparison = text.scramble_comparison(lm, [d for d in valid_docs if len(set(d)) >= 3], seed=0)
+    share = float((comparison["original"] > comparison["scrambled"]).mean())
+    record.write("bigram_lm", {
+        "k_grid": k_grid, "valid_perplexity": {str(k): v for k, v in valid_ppl.items()},
+        "k": best_k, "vocab": len(lm.vocab), "sentence": sentence, "shuffled": "".join(shuffled),
+        "logprob_sentence": lm.logprob(words), "logprob_shuffled": lm.logprob(shuffled),
+        "valid_share_original_higher": share, "valid_reviews_compared": len(comparison),
+    })
+    return {
+        **{f"k{i}": k for i, k in enumerate(k_grid)}, **{f"ppl{i}": valid_ppl[k] for i, k in enumerate(k_grid)},
+        "best_k": best_k, "vocab": len(lm.vocab), "min_count": lm.min_count,
+        "laplace": verdicts.laplace(valid_ppl),
+        "sentence": sentence, "words": " / ".join(words), "shuffled": " / ".join(shuffled),
+        "logp_orig": lm.logprob(words), "ppl_orig": lm.perplexity([words]),
+        "logp_shuf": lm.logprob(shuffled), "ppl_shuf": lm.perplexity([shuffled]),
+        "order": verdicts.order_matters(lm.logprob(words), lm.logprob(shuffled)),
+        "n_valid": len(comparison), "share": 100 * share, "share_verdict": verdicts.share_original_higher(share),
+        "mean_orig": float(comparison["original"].mean()), "mean_shuf": float(comparison["scrambled"].mean()),
+    }
+
+
+def segmentations(sentences) -> dict:
+    """2.7: how jieba cuts each sentence, as one line of prose."""
+    return {"words": "；".join(f"「{s}」被切成{'、'.join(f'「{w}」' for w in text.tokenize(s))}" for s in sentences)}
+
+
+# ---------------------------------------------------------------- chapter 3
+
+
+def removed_runs(comments: pd.Series) -> Counter:
+    """3 (预处理): every run of non-Han characters that keeping Han characters only removes, counted."""
+    return Counter(r for c in comments for r in text.non_cjk_runs(c))
+
+
+def removed_characters(comments: pd.Series, runs: Counter, top_runs: int) -> dict:
+    """3 (预处理): the share of characters that keeping Han characters only removes (``runs``, from
+    :func:`removed_runs`), the share of those that are punctuation, and the share of reviews with
+    Latin letters or digits."""
+    removed = Counter(ch for r, n in runs.items() for ch in r for _ in range(n))
+    n_chars = int(comments.str.len().sum())
+    n_cjk = sum(len(text.cjk_only(c, sep="")) for c in comments)
+    n_punct = sum(n for ch, n in removed.items() if unicodedata.category(ch).startswith("P"))
+    has_alnum = comments.str.contains("[A-Za-z0-9]", regex=True)
+    return {"removed_pct": 100 * (1 - n_cjk / n_chars), "punct_pct": 100 * n_punct / (n_chars - n_cjk),
+            "alnum_pct": 100 * float(has_alnum.mean()), "top_runs": top_runs}
+
+
+def boundary_words(comments: pd.Series, example: str) -> tuple[dict, int]:
+    """3 (预处理): the words jieba finds across removed punctuation, in ``example`` and in the data;
+    returns the values and the number of reviews that have such a word."""
+    crossing = {i: text.cross_boundary_words(c) for i, c in comments.items()}
+    crossing = {i: w for i, w in crossing.items() if w}
+    counts = Counter(w for ws in crossing.values() for w in ws)
+    return {
+        "example": example, "extra": "、".join(text.cross_boundary_words(example)),
+        "joined": " / ".join(text.tokenize(text.cjk_only(example, sep=""))),
+        "split": " / ".join(text.tokenize(example)),
+        "n": len(crossing), "pct": 100 * len(crossing) / len(comments),
+        "top": "、".join(w for w, _ in counts.most_common(8)),
+    }, len(crossing)
+
+
+def vocabulary(splits, n_crossing: int) -> dict:
+    """3 (预处理): the training vocabulary, its words seen once, and the validation words it lacks;
+    keeps them in the record (``results.vocabulary``)."""
+    train_counts = text.word_counts(text.tokenize_many(splits.train["comment"]))
+    valid_words = [w for d in text.tokenize_many(splits.valid["comment"]) for w in d]
+    oov_rate = sum(w not in train_counts for w in valid_words) / len(valid_words)
+    record.write("vocabulary", {
+        "train_words": len(train_counts), "train_tokens": sum(train_counts.values()),
+        "valid_oov_rate": oov_rate, "reviews_with_cross_boundary_words": n_crossing,
+    })
+    return {
+        "n_train": len(splits.train), "vocab": len(train_counts), "tokens": sum(train_counts.values()),
+        "hapax_pct": 100 * sum(c == 1 for c in train_counts.values()) / len(train_counts),
+        "oov_pct": 100 * oov_rate, "oov2_pct": 100 * sum(train_counts[w] < 2 for w in valid_words) / len(valid_words),
+    }
+
+
+# ---------------------------------------------------------------- chapter 3.1
+
+
+def baseline_setup(train: pd.DataFrame, test: pd.DataFrame, n_trials: int) -> dict:
+    """3.1: the data and settings every baseline shares."""
+    from . import baselines, data
+
+    return {"n_train": len(train), "n_test": len(test), "folds": baselines.CV_FOLDS, "maxlen": baselines.MAXLEN,
+            "n_trials": n_trials, "seed": data.SEED,
+            "word_ngrams": "–".join(map(str, baselines.WORD_NGRAMS)),
+            "char_ngrams": "–".join(map(str, baselines.CHAR_NGRAMS))}
+
+
+def original_style(orig, orig_entry: dict, train_comments: pd.Series, example: pd.DataFrame,
+                   example_review: str, reported: float) -> dict:
+    """3.1: the original-style representation (padding, the example's columns) and its scores
+    against the accuracy the original's text reports (``reported``)."""
+    from . import baselines
+
+    stats = baselines.padding_stats(orig.model, train_comments)
+    words = example[example["编号"] > 0]
+    hi, lo = words.loc[words["TF-IDF"].idxmax()], words.loc[words["TF-IDF"].idxmin()]
+    return {
+        "orig_vocab": stats["vocabulary"], "orig_median_words": stats["median_words"],
+        "orig_share_shorter": 100 * stats["share_shorter"], "orig_zero_share": 100 * stats["zero_share"],
+        "orig_cv": orig.cv_accuracy, "orig_acc": orig_entry["accuracy"],
+        "orig_lo": orig_entry["ci95"][0], "orig_hi": orig_entry["ci95"][1],
+        "orig_kernel": baselines.KERNEL_NAMES[orig.params["kernel"]], "orig_C": orig.params["C"],
+        "orig_verdict": verdicts.chance_and_reported(*orig_entry["ci95"], reported, source="原报告正文"),
+        "ex_review": example_review, "ex_n_cols": len(example),
+        "ex_hi_word": hi["词"], "ex_hi_id": int(hi["编号"]), "ex_lo_word": lo["词"], "ex_lo_id": int(lo["编号"]),
+        "ex_ratio": float(hi["TF-IDF"] / lo["TF-IDF"]),
+        "ex_idf_min": float(example["IDF"].min()), "ex_idf_max": float(example["IDF"].max()),
+    }
+
+
+def correct_tfidf(correct, correct_entries, reported: float) -> dict:
+    """3.1: the range of the correctly built TF-IDF models' CV and test accuracies."""
+    return {
+        "correct_min": min(e["accuracy"] for e in correct_entries),
+        "correct_max": max(e["accuracy"] for e in correct_entries),
+        "correct_cv_min": min(b.cv_accuracy for b in correct), "correct_cv_max": max(b.cv_accuracy for b in correct),
+        "correct_verdict": verdicts.all_above({display.model_name(e["name"]): e["ci95"][0] for e in correct_entries},
+                                              reported, "原报告正文中 SVM 的"),
+    }
+
+
+def hyperopt_models(pairs) -> dict:
+    """3.1: for each (tuned baseline, its test record) — naive Bayes, KNN — its CV and test scores,
+    parameters and the trial that found them, under the model's first name part (``nb_cv`` ...)."""
+    from . import baselines
+
+    out = {}
+    for b, e in pairs:
+        key = b.name.split("_")[0]
+        out.update({f"{key}_{k}": v for k, v in {
+            "cv": b.cv_accuracy, "acc": e["accuracy"], "diff": e["accuracy"] - b.cv_accuracy,
+            "lo": e["ci95"][0], "hi": e["ci95"][1], "params": baselines.format_params(b.params),
+            "first_best": int(b.trials["loss"].idxmin()) + 1}.items()})
+    out["cv_in_ci"] = verdicts.cv_in_ci({display.model_name(b.name): (b.cv_accuracy, *e["ci95"]) for b, e in pairs})
+    return out
+
+
+def baseline_results(everyone, entries, best, orig, tuned, test: pd.DataFrame, reported: dict,
+                     n_trials: int, predictor_name: str) -> tuple[dict, pd.DataFrame]:
+    """3.1: the model chosen by CV against the original-style one and against the other correct
+    baselines (exact McNemar), and the whole section's seconds; keeps the choice in the record
+    (``results.baselines``). ``tuned``: the hyperopt models (naive Bayes, KNN). Returns the values
+    and :func:`book.baselines.results_table` (the section's table)."""
+    from . import baselines, data
+
+    table = baselines.results_table(everyone, entries)
+    entry = {b.name: e for b, e in zip(everyone, entries)}
+    best_entry, orig_entry = entry[best.name], entry[orig.name]
+    test_ab = metrics.mcnemar(test["sentiment"], best_entry["test"]["y_pred"], orig_entry["test"]["y_pred"])
+    correct = [b for b in everyone if b is not orig]
+    others = [b for b in correct if b is not best]
+    p_others = [metrics.mcnemar(test["sentiment"], best_entry["test"]["y_pred"],
+                                entry[b.name]["test"]["y_pred"])["p_value"] for b in others]
+    record.write("baselines", {
+        "seed": data.SEED, "cv_folds": baselines.CV_FOLDS, "n_trials": n_trials,
+        "best_by_cv": best.name, "predictor": predictor_name,
+        "mcnemar_best_vs_original_style": test_ab,
+        "hyperopt_loss": {b.name: b.trials["loss"].round(6).tolist() for b in tuned},
+    })
+    return {
+        "best": display.model_name(best.name), "best_cv": best.cv_accuracy, "best_acc": best_entry["accuracy"],
+        "best_lo": best_entry["ci95"][0], "best_hi": best_entry["ci95"][1],
+        "mc_a": test_ab["a_only"], "mc_b": test_ab["b_only"], "mc_p": test_ab["p_value"],
+        "mc_verdict": verdicts.mcnemar_difference(test_ab["p_value"]),
+        "total_seconds": float(table["seconds"].sum()),
+        "above_reported": verdicts.all_above(
+            {display.model_name(b.name): entry[b.name]["ci95"][0] for b in correct},
+            max(reported.values()), "原报告正文的最高数字", who=f"除{display.model_name(orig.name)}外，每个模型"),
+        "among_correct": verdicts.best_among(len(others), min(p_others), what="做对了表示的基准模型"),
+    }, table
+
+
+# ---------------------------------------------------------------- chapter 3.2
+
+
+def lstm_setup(cfg, splits, n_seeds: int) -> dict:
+    """3.2: the LSTM's settings (under ``cfg_*`` when glued with sub "cfg" separately) and the data it sees."""
+    return {
+        "vocab_words": display.seen_at_least(cfg.min_count),
+        "n_train": len(splits.train), "n_valid": len(splits.valid), "n_test": len(splits.test),
+        "n_seeds": n_seeds,
+        "monitor_zh": {"valid_accuracy": "准确率（相同时取损失较低的一轮）", "valid_loss": "损失"}[cfg.monitor],
+        "default_norm": float(np.sqrt(cfg.embedding_dim)),     # |N(0, I_d)| ≈ √d
+        "one_review": 1 / len(splits.valid),
+        "orig_size": f"{cfg.embedding_dim} × {cfg.hidden_dim}",
+    }
+
+
+def lstm_inputs(splits, cfg) -> dict:
+    """3.2: the vocabulary built from the training reviews, their lengths, the test words it lacks,
+    and the time steps that left padding and bucketing cost."""
+    from . import lstm
+
+    train_tokens = [text.tokenize(t) for t in splits.train["comment"]]
+    vocab = lstm.Vocab.build(train_tokens, min_count=cfg.min_count)
+    lengths = np.array([len(t) for t in train_tokens])
+    test_words = [w for t in splits.test["comment"] for w in text.tokenize(t)]
+    steps = lstm.batch_steps(lengths, cfg.batch_size, cfg.max_len)
+    return {
+        "vocab": len(vocab), "len_median": float(np.median(lengths)), "len_max": int(lengths.max()),
+        "share_cut": 100 * float(np.mean(lengths > cfg.max_len)),
+        "test_oov": 100 * float(np.mean([w not in vocab for w in test_words])),
+        "steps_words": steps["words"], "steps_left": steps["left_padded"], "steps_bucket": steps["bucket_padded"],
+        "pad_share_left": 100 * (1 - steps["words"] / steps["left_padded"]),
+        "pad_share_bucket": 100 * (1 - steps["words"] / steps["bucket_padded"]),
+        "steps_ratio": steps["left_padded"] / steps["words"],
+    }
+
+
+def lstm_seeds(fits, seeds_table: pd.DataFrame) -> dict:
+    """3.2: the seeds' test accuracy (mean, sd, range), training time and loss curves; keeps the mean
+    and sd in the record (``results.lstm_accuracy_mean`` / ``_sd``)."""
+    acc = seeds_table["accuracy"]
+    record.write("lstm_accuracy_mean", float(acc.mean()))
+    record.write("lstm_accuracy_sd", float(acc.std(ddof=1)))
+    return {
+        "acc_mean": float(acc.mean()), "acc_sd": float(acc.std(ddof=1)),
+        "acc_min": float(acc.min()), "acc_max": float(acc.max()),
+        "f1_mean": float(seeds_table["f1_macro"].mean()), "valid_mean": float(seeds_table["valid_accuracy"].mean()),
+        "seconds_mean": float(seeds_table["seconds"].mean()),
+        "epoch_seconds": float(pd.concat([f.history for f in fits])["seconds"].mean()),
+        "best_epochs": "、".join(str(e) for e in seeds_table["best_epoch"]),
+        "n_params_wan": sum(p.numel() for p in fits[0].predictor.model.parameters()) / 1e4,  # 万 (10^4)
+        "curves_text": verdicts.lstm_curves([f.history["train_loss"] for f in fits],
+                                            [f.history["valid_loss"] for f in fits]),
+    }
+
+
+def bilstm(fits, seeds_table: pd.DataFrame, bi_fits, bi_table: pd.DataFrame, bi_hidden: int, n_test: int) -> dict:
+    """3.2: the bidirectional LSTM against the LSTM, seed for seed; keeps its mean and sd in the record."""
+    acc, bacc = seeds_table["accuracy"], bi_table["accuracy"]
+    record.write("bilstm_accuracy_mean", float(bacc.mean()))
+    record.write("bilstm_accuracy_sd", float(bacc.std(ddof=1)))
+
+    def n_lstm_params(f):
+        return sum(p.numel() for p in f.predictor.model.lstm.parameters()) / 1e4   # 万
+
+    return {
+        "bi_mean": float(bacc.mean()), "bi_sd": float(bacc.std(ddof=1)),
+        "bi_minus_uni": float(bacc.mean() - acc.mean()),
+        "bi_vs_uni": verdicts.than("", "单向", float(bacc.mean() - acc.mean())),
+        "bi_time_ratio": float(bi_table["seconds"].mean() / seeds_table["seconds"].mean()),
+        "bi_hidden": bi_hidden,
+        "uni_lstm_params": n_lstm_params(fits[0]), "bi_lstm_params": n_lstm_params(bi_fits[0]),
+        "bi_verdict": verdicts.bilstm_vs_lstm(float(bacc.mean() - acc.mean()),
+                                              float(max(acc.std(ddof=1), bacc.std(ddof=1))),
+                                              len(fits), n_test),
+    }
+
+
+def lstm_grid(cells: pd.DataFrame, grid: pd.DataFrame, cfg, grid_emb, grid_hid, valid_sd: float) -> dict:
+    """3.2: the size grid on the validation split: the best cell, the spread against the seeds'
+    validation sd, and what the smallest cell costs; keeps the grid in the record."""
+    record.write("lstm_grid_valid", cells.to_dict("records"))
+    best_e, best_h = grid.stack().idxmax()
+    cell_seconds = cells.set_index(["embedding_dim", "hidden_dim"])["seconds"]
+    small = (min(grid_emb), min(grid_hid))
+    spread = float(grid.max().max() - grid.min().min())
+    return {
+        "grid_best": f"{best_e} × {best_h}", "grid_best_acc": float(grid.loc[best_e, best_h]),
+        "grid_orig_acc": float(grid.loc[cfg.embedding_dim, cfg.hidden_dim]),
+        "grid_spread": spread, "valid_sd": valid_sd,
+        "grid_emb": " 与 ".join(map(str, grid_emb)), "grid_hid": " 与 ".join(map(str, grid_hid)),
+        "grid_verdict": verdicts.grid_size(
+            spread, valid_sd, f"{small[0]} × {small[1]}", float(grid.loc[small]),
+            float(cell_seconds[(cfg.embedding_dim, cfg.hidden_dim)] / cell_seconds[small])),
+    }
+
+
+def lstm_tsne(predictor, seed: int, words: pd.DataFrame, polar: pd.DataFrame, points: pd.DataFrame, missing,
+              agree: float, agree0: float, chance: dict, perplexity: float) -> dict:
+    """3.2: the t-SNE figure's words and the nearest-neighbour test of the saved LSTM's vectors
+    (trained, untrained, shuffled labels); keeps them in the record (``results.lstm_tsne``)."""
+    from . import probe
+
+    record.write("lstm_tsne", {"seed": seed, "words": polar["word"].tolist(), "n": len(polar),
+                               "agreement": agree, "untrained_agreement": agree0, "chance": chance["chance"],
+                               "p": chance["p_value"], "permutations": chance["n_shuffles"],
+                               "plotted": points["word"].tolist(), "missing": missing})
+    neg_words = set(polar.loc[polar["log_ratio"] < 0, "word"])
+    cai_near = probe.nearest_words(predictor, "菜", polar["word"], k=3) if "菜" in predictor.vocab else []
+    return {
+        "tsne_perplexity": perplexity, "tsne_n": len(points), "tsne_seed": seed,
+        "tsne_missing": (f"不在词表中的词没有自己的词向量，不画：{'、'.join(missing)}。" if missing
+                         else "这些词都在 LSTM 的词表里，全部画出。"),
+        "tsne_k": int((words["group"] != "原报告的词").sum() // 2),
+        "nn_n": len(polar), "nn_agree": 100 * agree, "nn_agree0": 100 * agree0,
+        "nn_chance": 100 * chance["chance"], "nn_p": verdicts.fmt_p(chance["p_value"]),
+        "nn_permutations": chance["n_shuffles"],
+        "nn_verdict": verdicts.neighbour_agreement(agree, chance["chance"], chance["p_value"]) + (verdicts.tsne_reading(
+            [w for w in ("你们", "你家", "厨师", "服务员") if w in neg_words], "菜",
+            float(words.set_index("word").loc["菜", "log_ratio"]), cai_near, [w in neg_words for w in cai_near])
+            if agree > chance["chance"] and chance["p_value"] < verdicts.ALPHA else ""),
+    }
+
+
+def significant_neighbours(rows) -> list:
+    """The runs whose nearest-neighbour agreement is significantly above shuffled labels (3.2, 6.3)."""
+    return [r for r in rows if r["p"] < verdicts.ALPHA and r["agreement"] > r["chance"]]
+
+
+def original_lstm(config: dict, answers: dict, orig_table: pd.DataFrame, mixed: str) -> tuple[dict, list]:
+    """3.2: the original's LSTM retrained with its own recipe: accuracy range, the seeds whose
+    nearest-neighbour test is significant, the seeds that read the mixed review as positive; keeps
+    the answers in the record (``results.original_lstm``). Returns the values and the significant seeds."""
+    record.write("original_lstm", {"config": config, **answers})
+    near = significant_neighbours(answers["neighbours"])
+    return {**config, "n": len(orig_table),
+            "acc_lo": orig_table["accuracy"].min(), "acc_hi": orig_table["accuracy"].max(),
+            "n_near": len(near), "n_mixed_pos": sum(p > 0.5 for p in answers["sentences"][mixed]),
+            "seconds": orig_table["seconds"].mean()}, near
+
+
+def word2vec_check(kv, settings: dict, train_docs, shared, neighbours: pd.DataFrame, polar: pd.DataFrame,
+                   lstm_agree: float) -> dict:
+    """3.2: word2vec, which never saw a label, on the same nearest-neighbour test; keeps it in the
+    record (``results.word2vec``). Fails the build (:func:`book.expect`) when word2vec's agreement
+    is no longer significantly above chance, which the section's prose says it is."""
+    import book
+
+    from . import probe
+
+    w2v_polar = [w for w in polar["word"] if w in kv.key_to_index]
+    w2v_sign = np.sign(polar.set_index("word").loc[w2v_polar, "log_ratio"]).astype(int).tolist()
+    w2v_agree = probe.shuffled_agreement(kv[w2v_polar], w2v_sign)
+    book.expect(w2v_agree["p_value"] < verdicts.ALPHA and w2v_agree["observed"] > w2v_agree["chance"],
+                "word2vec 从没见过情感标签，在这个检验上也远高于随机", "word2vec 的同向最近邻比例显著高于打乱标签的期望")
+    record.write("word2vec", {"settings": settings, "n_docs": len(train_docs), "vocab": len(kv.index_to_key),
+                              "candidates": len(shared), "neighbours": neighbours.to_dict(orient="index"),
+                              "polar_words": w2v_polar, "agreement": w2v_agree["observed"],
+                              "chance": w2v_agree["chance"], "p": w2v_agree["p_value"],
+                              "lstm_agreement": lstm_agree, "lstm_init_compared": False})
+    return {
+        "w2v_docs": len(train_docs), "w2v_dim": settings["dim"], "w2v_window": settings["window"],
+        "w2v_min_count": settings["min_count"], "w2v_epochs": settings["epochs"], "w2v_n": len(w2v_polar),
+        "w2v_agree": 100 * w2v_agree["observed"], "w2v_chance": 100 * w2v_agree["chance"],
+        "w2v_p": verdicts.p_is(w2v_agree["p_value"]),
+        "w2v_lstm": 100 * lstm_agree,
+    }
+
+
+def lstm_mixed(mixed: str, seed: int, p_best, prefix: pd.DataFrame, per_seed: pd.DataFrame) -> dict:
+    """3.2: the saved LSTM on the mixed review, its halves and its prefixes (where P(正面) jumps), and
+    how many seeds call the whole review negative; keeps the case in the record (``results.lstm_mixed_case``)."""
+    first, second = mixed.split("，")
+    record.write("lstm_mixed_case", {"text": mixed, "seed": seed, "whole": float(p_best[0]),
+                                     "first_half": float(p_best[1]), "second_half": float(p_best[2]),
+                                     "prefix": prefix[["word", "prob"]].to_dict("list")})
+    jump = prefix["prob"].diff().abs().fillna(0.0)
+    after_first = float(prefix["prob"].iloc[len(text.tokenize(first)) - 1])
+    return {
+        "mixed": mixed, "first": first, "second": second,
+        "p_whole": float(p_best[0]), "p_first": float(p_best[1]), "p_second": float(p_best[2]),
+        "prefix_words": " / ".join(prefix["word"]),
+        "prefix_jump_word": prefix["word"].iloc[int(jump.idxmax())], "prefix_jump": float(jump.max()),
+        "prefix_verdict": verdicts.prefix_reading(float(prefix["prob"].iloc[0]), after_first,
+                                                  float(prefix["prob"].iloc[-1]),
+                                                  int((per_seed.loc["整句"] < 0.5).sum()), per_seed.shape[1]),
+    }
+
+
+# ---------------------------------------------------------------- chapter 3.3
+
+
+def encoder(source, config: dict, name: str, short: str) -> dict:
+    """3.3: the encoder that ran, named and introduced from its config and PROVENANCE.md, and where
+    the choice came from (argument, default, environment variable)."""
+    return {
+        "encoder": name, "encoder_short": short,
+        "intro": display.encoder_intro(source.name, config, source.provenance is not None, source.provenance),
+        "model_origin": {"argument": "由函数参数指定", "default": "是默认值"}.get(
+            source.origin, f"由环境变量 {source.origin} 指定"),
+    }
+
+
+def bert_tokens(tok, train_comments: pd.Series, sample: str) -> dict:
+    """3.3: the tokenizer's special tokens and the training reviews' lengths in tokens against MAX_LEN."""
+    from . import bert
+
+    n_tok = bert.n_tokens(tok, train_comments)
+    return {
+        "sample": sample, "cls_token": tok.cls_token, "sep_token": tok.sep_token, "pad_id": tok.pad_token_id,
+        "tok_median": float(np.median(n_tok)), "tok_p90": float(np.percentile(n_tok, 90)), "tok_max": int(n_tok.max()),
+        "max_len": bert.MAX_LEN, "trunc_share": float((n_tok > bert.MAX_LEN).mean()),
+    }
+
+
+def bert_recipe() -> dict:
+    """3.3: the recipe's pooling, learning rate and epochs (:mod:`book.bert`)."""
+    from . import bert
+
+    return {"pooling": {"mean": "均值池化", "cls": "[CLS] 池化"}[bert.POOLING], "lr": bert.LR, "epochs": bert.EPOCHS,
+            "batch_size": bert.BATCH_SIZE}
+
+
+def bert_runs(runs: dict, hist: pd.DataFrame, run: dict, precision: str) -> dict:
+    """3.3: how many seeds ran, their minutes, the epochs kept, and on what device and precision."""
+    first = next(iter(runs.values()))
+    train_seconds = sum(r.seconds for r in runs.values())
+    return {
+        "n_seeds": len(runs), "seed_minutes": train_seconds / 60 / len(runs), "train_minutes": train_seconds / 60,
+        "epoch_seconds": float(hist["seconds"].mean()), "n_params_wan": first.n_params / 1e4,
+        "best_epochs": "、".join(f"种子 {s} 第 {r.best_epoch} 个" for s, r in runs.items()),
+        "device": run["device"], "device_name": run["device_name"], "precision": precision,
+        "precision_text": verdicts.training_precision(run["device"], run["device_name"], precision),
+    }
+
+
+def bert_scores(runs: dict, best_seed: int, per_seed: pd.DataFrame, n_test: int) -> dict:
+    """3.3: the saved seed's test scores and the spread of every seed's test accuracy."""
+    rec = runs[best_seed].record
+    seed_acc = per_seed["accuracy"]
+    return {
+        "best_seed": best_seed, "best_valid": runs[best_seed].valid_accuracy,
+        "acc": rec["accuracy"], "f1": rec["f1_macro"], "ci_low": rec["ci95"][0], "ci_high": rec["ci95"][1],
+        "ci_width": rec["ci95"][1] - rec["ci95"][0], "n_test": n_test,
+        "seed_mean": float(seed_acc.mean()), "seed_min": float(seed_acc.min()), "seed_max": float(seed_acc.max()),
+        "seed_spread": (display.seed_spread(seed_acc) + "。" if len(seed_acc) > 1
+                        else "只训练了 1 个种子，没有种子之间的差异可以报告。"),
+    }
+
+
+def attributions(attr: pd.DataFrame) -> dict:
+    """3.3: the two most negative and most positive tokens of an integrated-gradients table, and how
+    close its attributions come to the logit difference (completeness)."""
+    words = attr.loc[~attr["special"]].sort_values("attribution")
+    neg, pos = words[words["attribution"] < 0].head(2), words[words["attribution"] > 0].tail(2)[::-1]
+    return {
+        "ig_neg": "、".join(f"「{t}」（{a:+.2f}）" for t, a in zip(neg["token"], neg["attribution"])) or "没有",
+        "ig_pos": "、".join(f"「{t}」（{a:+.2f}）" for t, a in zip(pos["token"], pos["attribution"])) or "没有",
+        "ig_gap": attr.attrs["completeness_gap"], "ig_delta": attr.attrs["margin_delta"], "ig_steps": attr.attrs["steps"],
+        "ig_verdict": verdicts.ig_accuracy(attr.attrs["completeness_gap"], attr.attrs["margin_delta"],
+                                           attr.attrs["steps"]),
+    }
+
+
+def layer_probe(pre: pd.DataFrame, cka: np.ndarray, seed_mean: float, best_seed: int, n_train: int,
+                n_test: int) -> tuple[dict, dict]:
+    """3.3: linear probes on each pretrained layer (the layer chosen on training CV) and the CKA
+    between pretrained and fine-tuned layers, lower half against upper half; keeps them in the
+    record (``results.layer_probe``). Returns the values and the record entry."""
+    from . import layers
+
+    half = len(cka) // 2
+    best_layer = int(pre.loc[pre["cv_accuracy"].idxmax(), "layer"])          # chosen on training CV
+    entry = {
+        "cs": list(layers.PROBE_CS), "folds": layers.PROBE_FOLDS, "n_train": n_train, "n_test": n_test,
+        "pretrained": pre.to_dict(orient="records"),
+        "cka": cka.tolist(), "best_layer_by_cv": best_layer,
+        "best_layer_test_accuracy": float(pre.loc[pre["layer"] == best_layer, "test_accuracy"].iloc[0]),
+        "fine_tuned_seed_mean": seed_mean, "saved_seed": best_seed,
+        "cka_lower_mean": float(cka[1:half + 1].mean()), "cka_upper_mean": float(cka[half + 1:].mean()),
+    }
+    record.write("layer_probe", entry)
+    return {
+        "probe_cs": "、".join(f"{c:g}" for c in layers.PROBE_CS), "probe_folds": layers.PROBE_FOLDS,
+        "probe_best_layer": best_layer,
+        "probe_best_acc": entry["best_layer_test_accuracy"], "probe_layer0": float(pre["test_accuracy"].iloc[0]),
+        "probe_last": float(pre["test_accuracy"].iloc[-1]), "n_layers": len(cka) - 1,
+        "cka_lower": entry["cka_lower_mean"], "cka_upper": entry["cka_upper_mean"],
+        "cka_last": float(cka[-1]),
+        "v_probe": verdicts.probe_reading(entry["best_layer_test_accuracy"], seed_mean, n_test),
+    }, entry
+
+
+def fangbian(senses: dict, jieba_words, pieces, cos: np.ndarray, static_vocab, model: str) -> dict:
+    """3.3: 「方便」 in seven sentences: whether the fine-tuned encoder's vectors group by sense (the
+    most similar pair across senses against the least similar within one, a permutation test), and
+    what the LSTM's one static vector can do; keeps it in the record (``results.fangbian``). Fails the
+    build when the vectors do group by sense, which the section's prose says they do not."""
+    import book
+
+    from . import layers, ledger
+
+    sentences, labels = list(senses), list(senses.values())
+    sep = layers.sense_separation(cos, labels)
+    has_word = [s for s, w in zip(sentences, jieba_words) if "方便" in w]
+    entry = {"sentences": senses, "jieba": {s: w for s, w in zip(sentences, jieba_words)},
+             "pieces": dict(zip(sentences, pieces)), "cosine": cos.tolist(),
+             "contextual": sep, "static_same_vector": has_word,
+             "static_in_vocab": "方便" in static_vocab, "noodle_in_vocab": "方便面" in static_vocab,
+             "layer": "last", "model": model}
+    record.write("fangbian", entry)
+    pairs = [(cos[i, j], sentences[i], sentences[j], labels[i] == labels[j])
+             for i in range(len(labels)) for j in range(i + 1, len(labels))]
+    top = max(p[:3] for p in pairs if not p[3])
+    low = min(p[:3] for p in pairs if p[3])
+    book.expect(top[0] > low[0], "这些向量并没有按词义分成三组",
+                "不同用法之间最相似的一对，比同一用法之间最不相似的一对更相似")
+    return {
+        "fb_p": verdicts.p_is(ledger.sense_permutation_p(cos, labels)),
+        "fb_top": float(top[0]), "fb_low": float(low[0]), "fb_low_a": low[1], "fb_low_b": low[2],
+        "fb_top_a": top[1], "fb_top_b": top[2],
+        "fb_same": sep["same_sense"], "fb_other": sep["other_sense"], "fb_n_static": len(has_word),
+        "fb_n": len(sentences),
+        "fb_noodle": "在 LSTM 的词表里，是另一个独立的词" if entry["noodle_in_vocab"] else "不在 LSTM 的词表里，读成未知词",
+    }
+
+
+# ---------------------------------------------------------------- chapter 4
+
+
+def results_setup(models: dict, reps: dict, splits, encoder: str) -> dict:
+    """4.1: how many models were scored, on how many reviews, and the representatives' names."""
+    return {
+        "n_models": len(models), "n_test": len(splits.test), "encoder": encoder,
+        "best_baseline": display.model_name(reps["best_baseline"], encoder),
+        "lstm_main": display.model_name(reps["lstm"], encoder),
+        "n_train_full": len(splits.train_full), "n_train": len(splits.train),
+    }
+
+
+def results_overview(rec, reps: dict, models: dict) -> dict:
+    """4.1: the representatives' accuracies, the seeded families' means and spreads, and the median
+    width of the accuracy intervals."""
+    acc = {role: rec.model(m)["accuracy"] for role, m in reps.items()}
+    tr = rec.model(reps["transformer"])
+    lstm_seeds, bilstm_seeds, tr_seeds = rec.seed_summary("lstm"), rec.seed_summary("bilstm"), rec.seed_summary("bert")
+    return {
+        "orig_acc": acc["original_style"], "best_baseline_acc": acc["best_baseline"],
+        "best_baseline_cv": rec.model(reps["best_baseline"])["cv_score"],
+        "lstm_mean": lstm_seeds["mean"], "lstm_sd": lstm_seeds["sd"], "lstm_main_acc": acc["lstm"],
+        "bilstm_mean": bilstm_seeds["mean"], "bilstm_sd": bilstm_seeds["sd"],
+        "tr_acc": tr["accuracy"], "tr_lo": tr["ci95"][0], "tr_hi": tr["ci95"][1],
+        "tr_mean": tr_seeds["mean"], "tr_min": tr_seeds["min"], "tr_max": tr_seeds["max"], "tr_n_seeds": tr_seeds["n"],
+        "tr_spread": display.seed_spread(tr_seeds["accuracies"], saved=tr["accuracy"]),
+        "lstm_n_seeds": lstm_seeds["n"],
+        "ci_width": float(np.median([m["ci95"][1] - m["ci95"][0] for m in models.values()])),
+    }
+
+
+def paired_verdicts(rows, reps: dict, encoder: str, n_test: int, lstm_names, tr_names) -> dict:
+    """4.2 and 6.1: the sentences on chapter 4's McNemar tests (``rows``: one dict per pair with a, b,
+    accuracy_a, accuracy_b, p_holm, significant): the best baseline against the original-style
+    one; every transformer seed against the best baseline, naive Bayes and every LSTM seed; every
+    LSTM seed against the best baseline; and how many tests are significant after Holm."""
+    rows = list(rows)
+    row = {(r["a"], r["b"]): r for r in rows}
+
+    def name(model):
+        return display.model_name(model, encoder)
+
+    def seeds(pairs, label_seeded, label_other, other_seeds: int = 1):
+        rs = [row[p] for p in pairs]
+        return verdicts.seeds_vs(label_seeded, label_other, [r["accuracy_a"] - r["accuracy_b"] for r in rs],
+                                 [r["p_holm"] for r in rs], b_seeds=other_seeds)
+
+    best, orig = reps["best_baseline"], reps["original_style"]
+    r = row[(best, orig)]
+    return {
+        "v_baseline": verdicts.pair(name(best), r["accuracy_a"], name(orig), r["accuracy_b"], r["p_holm"], n_test),
+        "v_tr_baseline": seeds([(t, best) for t in tr_names], encoder, name(best)),
+        "v_tr_nb": seeds([(t, "nb_hyperopt") for t in tr_names], encoder, name("nb_hyperopt")),
+        "v_tr_lstm": seeds([(t, s) for t in tr_names for s in lstm_names], encoder, "LSTM",
+                           other_seeds=len(lstm_names)),
+        "v_lstm_baseline": seeds([(s, best) for s in lstm_names], "LSTM", name(best)),
+        "n_tests": len(rows), "n_significant": int(sum(bool(r["significant"]) for r in rows)),
+    }
+
+
+def contrast_errors(breakdown: pd.DataFrame, role_names: dict) -> dict:
+    """4.3: the representatives' error rates on reviews with and without a contrast word; keeps the
+    gaps in the record (``results.contrast_error_gap``)."""
+    trio = ("best_baseline", "lstm", "transformer")
+    rates = {role_names[r]: (breakdown.loc["contrast", r], breakdown.loc["no_contrast", r]) for r in trio}
+    record.write("contrast_error_gap", {r: float(breakdown.loc["contrast", r] - breakdown.loc["no_contrast", r])
+                                        for r in trio})
+    return {"n_contrast": int(breakdown.loc["contrast", "n"]),
+            "v_contrast": verdicts.contrast_errors(rates, int(breakdown.loc["contrast", "n"]))}
+
+
+def error_overlap(correct: pd.DataFrame, traits: pd.DataFrame, test: pd.DataFrame) -> tuple[dict, dict]:
+    """4.4: the reviews the transformer gets wrong (contrast words, short, positive) and how the three
+    representatives' errors overlap (``correct``: one boolean column per role); keeps the overlap in
+    the record (``results.error_overlap``). Returns the values and the overlap."""
+    wrong = correct.index[~correct["transformer"]]
+    overlap = {"all_right": int(correct.all(axis=1).sum()), "all_wrong": int((~correct).all(axis=1).sum()),
+               "some_right": int((correct.any(axis=1) & ~correct.all(axis=1)).sum()),
+               "majority_right": int((correct.sum(axis=1) >= 2).sum())}
+    record.write("error_overlap", overlap)
+    return {
+        "n_tr_wrong": len(wrong), "n_wrong_contrast": int(traits.loc[wrong, "contrast"].sum()),
+        "n_wrong_short": int((traits.loc[wrong, "chars"] < 30).sum()),
+        "n_wrong_pos": int((test.loc[wrong, "sentiment"] == 1).sum()),
+        **{f"overlap_{k}": v for k, v in overlap.items()}, "majority_acc": overlap["majority_right"] / len(test),
+    }, overlap
+
+
+def mixed_review(saved_models: dict, halves, mixed: pd.DataFrame, saved_names: dict) -> dict:
+    """4.5: the three saved models on the mixed review and its halves, with the units each one read
+    in the first half; keeps the units in the record (``results.mixed_units``)."""
+    seen = {k: m.units(halves[0]) for k, m in saved_models.items() if hasattr(m, "units")}
+    record.write("mixed_units", seen)
+    return {"v_mixed": verdicts.mixed_sentence(
+        {saved_names[m]: tuple(mixed.loc[["whole", "first", "second"], m]) for m in mixed.columns}, halves[0], halves[1],
+        units={saved_names[k]: v for k, v in seen.items()})}
+
+
+# ---------------------------------------------------------------- chapter 6
+
+
+def conclusion_review(rec, encoder: str) -> dict:
+    """6.1: what 200 test reviews can tell, from chapters 3–4's record: the families' accuracies,
+    chapter 4's paired tests as sentences, where the transformer's seeds rank among the other
+    models (the expectation chapter 1 stated), interval widths, the mixed review, and the minutes
+    the chapters before took."""
+    from . import original
+
+    reps = rec.representatives()
+    models = {n: m for n, m in rec.models().items() if m["family"] in ("baseline", "lstm", "bert")}
+    rows = rec.get("results.mcnemar")
+    n_test = len(rec.get("dataset.test_review_ids"))
+    sizes = rec.get("dataset.splits")
+    lstm, trs = rec.seed_summary("lstm"), rec.seed_summary("bert")    # a family is never one seed
+    best = rec.model(reps["best_baseline"])
+    others = {n: m for n, m in models.items() if m["family"] != "bert"}
+    rank = 1 + sum(m["accuracy"] > trs["mean"] for m in others.values())       # the seeds' mean among the others
+    ties = sum(m["accuracy"] == trs["mean"] for m in others.values())
+    tests = {(r["a"], r["b"]): r for r in rows}
+    best_rows = [tests[(t, reps["best_baseline"])] for t in trs["names"]]
+    all_better = all(r["significant"] and r["accuracy_a"] > r["accuracy_b"] for r in best_rows)
+    all_worse = all(r["significant"] and r["accuracy_a"] < r["accuracy_b"] for r in best_rows)
+    widths = [m["ci95"][1] - m["ci95"][0] for m in models.values()]
+    mixed = rec.get("results.mixed_sentiment")
+    saved = {"tfidf": "最佳基准", "lstm": "LSTM", "bert": encoder}
+    paired = paired_verdicts(rows, reps, encoder, n_test, lstm["names"], trs["names"])
+    orig_style = rec.model("tfidf_original_style")["accuracy"]
+    name = display.model_name(reps["best_baseline"], encoder)
+    return {
+        "orig": orig_style, "baseline": best["accuracy"], "baseline_name": name, "encoder": encoder,
+        "tr": trs["mean"], "tr_n": trs["n"], "tr_min": trs["min"], "tr_max": trs["max"],
+        "tr_spread": display.seed_spread(trs["accuracies"]),
+        "lstm": lstm["mean"], "gain_baseline": best["accuracy"] - orig_style,
+        "n_test": n_test, "n_train_full": sizes["train"]["total"] + sizes["valid"]["total"],
+        "n_train": sizes["train"]["total"],
+        **{k: paired[k] for k in ("v_baseline", "v_tr_baseline", "v_tr_nb", "v_tr_lstm", "n_tests", "n_significant")},
+        "v_expectation": verdicts.expectation(f"{encoder}（{trs['n']} 个种子的平均）", rank, len(others) + 1,
+                                              paired["v_tr_baseline"], all_better or all_worse,
+                                              trs["mean"] - best["accuracy"], ties=ties),
+        "ci_lo": 100 * min(widths), "ci_hi": 100 * max(widths),
+        "v_mixed": verdicts.mixed_sentence({saved[m]: (mixed["whole"][m], mixed["first"][m], mixed["second"][m])
+                                            for m in mixed["whole"]}, "这家的环境不差", "但是菜不怎么好吃。",
+                                           units={saved[k]: v for k, v in rec.get("results.mixed_units").items()}),
+        "build_minutes": sum(rec.get(f"chapters.{c}.seconds") for c in record.READS["06_conclusion"]) / 60,
+        "overlap_some": rec.get("results.error_overlap.some_right"),
+        "v_lstm_figure": verdicts.all_above(
+            {display.model_name(s, encoder): rec.model(s)["ci95"][0] for s in lstm["names"]},
+            original.FACTS["lstm_figure"].value, "原报告的图（result_lstm.png）显示的", who="每个 LSTM 种子"),
+    }
+
+
+def transfer(rec, encoder: str) -> dict:
+    """6.2: chapter 5's family tests as two sentences (more accurate on the new domain? loses less
+    from dianping to it?), without SnowNLP, and SnowNLP's accuracies as the untrained reference."""
+    from . import generalization as gen
+
+    g = rec.get("results.generalization")
+    acc_rows = pd.DataFrame(g["family_tests"])
+    acc_rows = acc_rows[(acc_rows["family_a"] == encoder) | (acc_rows["family_b"] == encoder)]
+    acc_rows = acc_rows[~acc_rows[["family_a", "family_b"]].isin(["SnowNLP"]).any(axis=1)]
+
+    def domain_name(d):
+        return gen.DOMAIN_NAMES[d]
+
+    return {
+        "v_transfer_acc": verdicts.family_verdict(acc_rows, domain_name),
+        "v_transfer_drop": verdicts.family_verdict(pd.DataFrame(g["drop_summary"]), domain_name, what="损失更小"),
+        "snow_waimai": g["waimai_10k"]["models"]["snownlp"]["all"]["accuracy"],
+        "snow_shopping": g["online_shopping_10_cats"]["models"]["snownlp"]["all"]["accuracy"],
+        "n_waimai": g["waimai_10k"]["n"], "n_shopping": g["online_shopping_10_cats"]["n"],
+    }
+
+
+def lstm_vectors(rec) -> dict:
+    """6.3: the original-recipe LSTM's seeds against the book's LSTM on the nearest-neighbour test.
+    Fails the build (:func:`book.expect`) unless no original-recipe seed is significant while the
+    book's LSTM is, which the section's last sentence says."""
+    import book
+
+    reps = rec.representatives()
+    tsne = rec.get("results.lstm_tsne")
+    orig_nb = rec.get("results.original_lstm.neighbours")
+    n_near = len(significant_neighbours(orig_nb))
+    book.expect(n_near == 0 and tsne["p"] < verdicts.ALPHA and tsne["agreement"] > tsne["chance"],
+                "两者合起来说明，原报告看到的“没有关联”，在它的设置下确实如此",
+                "原报告式 LSTM 没有一个种子的最近邻检验显著，而本书的 LSTM 显著")
+    return {
+        "orig_n": len(orig_nb), "orig_n_near": n_near, "lstm_init": rec.model(reps["lstm"])["embed_init_std"],
+        "tsne_sentence": f"在完整的词向量空间里，{tsne['n']} 个正负面词中有 {tsne['agreement']:.0%} 的最近邻与自己的情感方向相同；"
+                         + verdicts.neighbour_agreement(tsne["agreement"], tsne["chance"], tsne["p"]),
+    }
+
+
+# ---------------------------------------------------------------- chapter 5
+
+
+def domain_samples(waimai_all, waimai_skipped, waimai, shopping_all, shopping_skipped, shopping,
+                   halfwidth: float, p_typical: float, p_worst: float, minutes: int, n_rnn: int) -> dict:
+    """5.1: the two domains' sizes, the samples drawn from them, the cells of the shopping sample
+    that are short of reviews, and the interval half-widths the sample sizes give."""
+    from . import generalization as gen
+
+    short = [(c, display.LABEL_NAMES[y], n) for (c, y), n in shopping.groupby(["cat", "sentiment"]).size().items()
+             if n < gen.PER_CELL]
+    per_cat = int(shopping.groupby("cat").size().min())
+    return {
+        "waimai_n": len(waimai_all), "waimai_pos": int(waimai_all["sentiment"].sum()),
+        "waimai_neg": int((waimai_all["sentiment"] == 0).sum()), "waimai_skipped": waimai_skipped,
+        "waimai_pos_share": 100 * waimai_all["sentiment"].mean(), "waimai_sample_n": len(waimai),
+        "waimai_per_label": len(waimai) // 2,
+        "shop_n": len(shopping_all), "shop_skipped": shopping_skipped, "shop_cats": shopping_all["cat"].nunique(),
+        "per_cell": gen.PER_CELL, "sample_n": len(shopping), "per_cat": per_cat,
+        "short_cells": "、".join(f"{c}的{y}评论只有 {n} 条" for c, y, n in short) or "每个格子都够",
+        "n_p85": gen.sample_size(p_typical, halfwidth), "n_p50": gen.sample_size(p_worst, halfwidth),
+        "hw_sample": 100 * gen.halfwidth(p_worst, len(shopping)), "hw_cat": 100 * gen.halfwidth(p_typical, per_cat),
+        "hw_waimai": 100 * gen.halfwidth(p_worst, len(waimai)), "hw_target": 100 * halfwidth,
+        "p_typical": p_typical, "p_worst": p_worst, "cost_cap": minutes, "n_rnn": n_rnn,
+    }
+
+
+def learning_curve(curves: pd.DataFrame, sizes, curve_seeds, bert_sizes, bert_seeds, lstm_cfg, bert_epochs: int,
+                   encoder: str, n_test: int, seconds: dict) -> dict:
+    """5.7: the learning curves' sizes and seeds and the sentences on them; keeps the curves in the
+    record (``results.learning_curve``), after checking that every family has the same seeds at
+    every size (:func:`book.generalization.seeds_at_every_size` raises otherwise)."""
+    from . import generalization as gen
+
+    means = {role: part.groupby("size")["accuracy"].mean() for role, part in curves.groupby("role")}
+    same_seeds = gen.seeds_at_every_size(curves)
+    rows = curves.drop(columns="model").astype(object)
+    record.write("learning_curve", {"sizes": list(sizes), "seconds": seconds, "seeds": same_seeds,
+                                    "update_rule": "the same recipe at every size (LSTM: at most LSTMConfig.epochs "
+                                                   "with its early stopping; transformer: bert.EPOCHS): fewer "
+                                                   "updates on smaller sets",
+                                    "rows": rows.where(rows.notna(), None).to_dict(orient="records")})
+    return {
+        "curve_sizes": "、".join(str(n) for n in sizes), "curve_seeds": len(curve_seeds),
+        "bert_sizes": "、".join(str(n) for n in bert_sizes), "bert_curve_seeds": len(bert_seeds),
+        "lstm_epochs": lstm_cfg.epochs, "lstm_patience": lstm_cfg.patience, "bert_epochs": bert_epochs,
+        "v_curves": verdicts.curve_verdicts({who: (means[role].index, means[role].to_numpy()) for role, who in
+                                             (("best_baseline", "最佳基准"), ("lstm", "LSTM"),
+                                              ("transformer", encoder))}, n_test),
+        "curve_base_first": means["best_baseline"].iloc[0], "curve_bert_first": means["transformer"].iloc[0],
+        "curve_first_n": int(min(sizes)),
+    }
+
+
+def contrast_clauses(contrast: dict, sources: dict, follow: dict, families: dict, encoder: str) -> dict:
+    """5.8: how many reviews split at a contrast word, and whether each family's whole-review
+    judgement follows the first or the last clause; keeps it in the record (``results.contrast``)."""
+    from . import generalization as gen
+
+    by_word = pd.concat(contrast.values())["word"].value_counts()
+    record.write("contrast", {
+        "words": list(text.CONTRAST_SPLIT_WORDS), "n_reviews": {src: len(df) for src, df in sources.items()},
+        "n_contrast": {src: len(c) for src, c in contrast.items()}, "by_word": by_word.to_dict(),
+        "models": follow, "families": families,
+    })
+    return {
+        "contrast_words": "、".join(text.CONTRAST_SPLIT_WORDS),
+        "contrast_n": sum(len(c) for c in contrast.values()),
+        "contrast_counts": "、".join(f"{gen.DOMAIN_NAMES[src]} {len(c)} 条（共 {len(sources[src])} 条）"
+                                     for src, c in contrast.items()),
+        "v_clause_lstm": verdicts.clause_verdicts("LSTM", {n: follow[n] for n in families["lstm"]}),
+        "v_clause_tr": verdicts.clause_verdicts(encoder, {n: follow[n] for n in families["transformer"]}),
+        "v_last_clause": verdicts.last_clause_verdict(follow),
+    }
+
+
+def check_domain_sentences(changes: dict, drop_tests: pd.DataFrame, names, best: str, lstm_names) -> None:
+    """5: the two sentences of the chapter whose direction depends on the run, guarded
+    (:func:`book.expect`): every model of chapter 3 is less accurate on both domains than on
+    dianping; the transformer loses significantly less than the best baseline on both domains, but
+    not than every LSTM seed."""
+    import book
+
+    domains = list(changes)
+    book.expect(all((changes[d].loc[list(names), "change"] < 0).all() for d in domains),
+                "第三章的每个模型在两个领域上的准确率都比在点评测试集上低", "每个模型在两个领域上的变化都为负")
+    vs_best = drop_tests[drop_tests["b"] == best]
+    vs_lstm = drop_tests[drop_tests["b"].isin(list(lstm_names))]
+    book.expect(set(vs_best["domain"]) == set(domains)
+                and ((vs_best["difference"] > 0) & (vs_best["p_holm"] < verdicts.ALPHA)).all()
+                and not ((vs_lstm["difference"] > 0) & (vs_lstm["p_holm"] < verdicts.ALPHA)).all(),
+                "在两个领域上都比最佳基准少损失……和各个 LSTM 种子相比，则不是每一对都显著",
+                "预训练模型对最佳基准的损失之差在两个领域上都显著为正，对 LSTM 种子则并非每一对都显著")
+
+
+def generalization_record(*, names, reps, families, seed: int, waimai_all, waimai_skipped, waimai,
+                          shopping_all, shopping_skipped, shopping, scores, seconds, tests, family_tests,
+                          changes, drop_tests, drop_summary, oov, shifts, control, coverage) -> dict:
+    """5: everything chapter 5 measured, kept in the record (``results.generalization``) for
+    chapter 6, the ledger and the findings; returns the entry."""
+    from . import generalization as gen
+
+    domains = ["dianping", "waimai_10k", "online_shopping_10_cats"]
+    entry = {
+        "models": list(names) + ["snownlp"], "representatives": reps,
+        "waimai_10k": {"n_all": len(waimai_all), "skipped_empty": waimai_skipped, "n": len(waimai),
+                       "per_label": len(waimai) // 2, "sample_seed": seed, "models": scores["waimai_10k"],
+                       "predict_seconds": seconds["waimai_10k"]},
+        "online_shopping_10_cats": {"n_all": len(shopping_all), "skipped_empty": shopping_skipped, "n": len(shopping),
+                                    "per_cell": gen.PER_CELL, "sample_seed": seed,
+                                    "models": scores["online_shopping_10_cats"],
+                                    "predict_seconds": seconds["online_shopping_10_cats"]},
+        "paired_tests": tests.to_dict(orient="records"), "family_tests": family_tests.to_dict(orient="records"),
+        "changes": {d: c.to_dict(orient="index") for d, c in changes.items()},
+        "drop_tests": drop_tests.to_dict(orient="records"), "drop_summary": drop_summary.to_dict(orient="records"),
+        "families": families,
+        "oov": oov.rename(index={gen.DOMAIN_NAMES[k]: k for k in domains}).to_dict(orient="index"),
+        "polarity_shift": {d: s.reset_index().to_dict(orient="records") for d, s in shifts.items()},
+        "polarity_shift_control": control.reset_index().to_dict(orient="records"),
+        "coverage": coverage.to_dict(orient="records"),
+    }
+    record.write("generalization", entry)
+    return entry
+
+
+def generalization_setup(splits, encoder: str, best_name: str, n_models: int, lstm_name: str) -> dict:
+    """5: the training and test sizes and the models the chapter scores."""
+    return {"n_train": len(splits.train), "n_test": len(splits.test), "encoder": encoder,
+            "best": best_name, "n_models": n_models, "lstm_rep": lstm_name}
+
+
+def domain_changes(changes: dict, drop_tests: pd.DataFrame, drop_summary: pd.DataFrame, snow: dict, scores: dict,
+                   snow_seconds_waimai: float, n_waimai: int, name) -> dict:
+    """5.2–5.3: how much each model's accuracy changes from dianping to each domain, which family
+    loses less, and SnowNLP's scores and speed as the untrained reference."""
+    from . import generalization as gen
+
+    def domain(d):
+        return gen.DOMAIN_NAMES[d]
+
+    return {
+        "v_drop_waimai": verdicts.change_verdict(domain("waimai_10k"), changes["waimai_10k"].rename(index=name)),
+        "v_drop_shop": verdicts.change_verdict(domain("online_shopping_10_cats"),
+                                               changes["online_shopping_10_cats"].rename(index=name)),
+        "v_drop_diff": verdicts.family_verdict(drop_summary, domain, what="损失更小"),
+        "n_drop_tests": len(drop_tests),
+        "snow_test_acc": snow["accuracy"], "snow_test_lo": snow["ci95"][0], "snow_test_hi": snow["ci95"][1],
+        "snow_ms": 1000 * snow_seconds_waimai / n_waimai,
+        "snow_shop_acc": scores["online_shopping_10_cats"]["snownlp"]["all"]["accuracy"],
+        "snow_waimai_acc": scores["waimai_10k"]["snownlp"]["all"]["accuracy"],
+    }
+
+
+def vocabulary_shift(lstm_vocab, splits, domains: dict, tokens: dict, k: int) -> tuple[dict, pd.DataFrame, dict, pd.DataFrame]:
+    """5.5: words the LSTM and the training reviews never saw, per domain, and whether dianping's
+    most polar words keep their polarity in each domain (with held-out dianping reviews as the
+    control). Returns the values, the OOV table, the shifts per domain and the control."""
+    from . import generalization as gen
+
+    def domain(d):
+        return gen.DOMAIN_NAMES[d]
+
+    train_tokens = text.tokenize_many(splits.train_full["comment"])
+    train_words = set(w for ws in train_tokens for w in ws)   # = the word TF-IDF's unigrams
+    test_tokens = text.tokenize_many(splits.test["comment"])
+    oov = pd.DataFrame({
+        "lstm_vocab": [gen.oov_share(test_tokens, lstm_vocab)] + [gen.oov_share(tokens[d], lstm_vocab) for d in domains],
+        "train_words": [gen.oov_share(test_tokens, train_words)] + [gen.oov_share(tokens[d], train_words) for d in domains],
+    }, index=[domain("dianping")] + [domain(d) for d in domains])
+    lr_source = gen.domain_log_ratio(train_tokens, splits.train_full["sentiment"])
+    shifts = {d: gen.polarity_shift(lr_source, gen.domain_log_ratio(tokens[d], df["sentiment"]), k=k)
+              for d, df in domains.items()}
+    # the control: the same words on held-out dianping reviews (same domain, not seen in training)
+    control = gen.polarity_shift(lr_source, gen.domain_log_ratio(test_tokens, splits.test["sentiment"]), k=k)
+    status_counts = {domain(d): s["status"].value_counts().to_dict() for d, s in shifts.items()}
+    values = {
+        "v_shift": verdicts.shift_verdict(status_counts, control["status"].value_counts().to_dict(), k),
+        "v_oov": verdicts.oov_verdict(oov.loc[domain("dianping"), "lstm_vocab"],
+                                      {domain(d): oov.loc[domain(d), "lstm_vocab"] for d in domains}),
+        "shift_k": k, "min_count": gen.MIN_COUNT, "lstm_vocab_n": len(lstm_vocab),
+        "train_words_n": len(train_words), "n_train_full": len(splits.train_full),
+        **{f"shift_{key}_{s}": int((shifts[d]["status"] == s).sum())
+           for key, d in (("waimai", "waimai_10k"), ("shop", "online_shopping_10_cats")) for s in gen.STATUS_NAMES},
+    }
+    return values, oov, shifts, control
