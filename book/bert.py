@@ -513,6 +513,122 @@ def history(learn: Learner) -> pd.DataFrame:
     return df
 
 
+# ---------------------------------------------------------------- a cheaper recipe: lower layers frozen, computed once
+
+
+@torch.inference_mode()
+def lower_states(model: SentimentClassifier, ids: list[list[int]], frozen: int, bs: int = 64) -> list[torch.Tensor]:
+    """The embeddings and the lower ``frozen`` encoder layers of ``model``, run once per review in
+    eval mode (no dropout) and fp32: one ``[length, hidden]`` tensor per review (no padding), in
+    input order, on the CPU. Computed once, they serve every seed of the frozen recipe."""
+    from transformers.masking_utils import create_bidirectional_mask
+
+    base = model.hf.base_model
+    dev = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
+    out: list[torch.Tensor | None] = [None] * len(ids)
+    try:
+        for k in range(0, len(order), bs):
+            idx = order[k:k + bs]
+            batch = torch.full((len(idx), len(ids[idx[0]])), model.pad_id, dtype=torch.long)
+            for row, i in enumerate(idx):
+                batch[row, :len(ids[i])] = torch.tensor(ids[i])
+            batch = batch.to(dev)
+            mask = (batch != model.pad_id).long()
+            h = base.embeddings(input_ids=batch)
+            att = create_bidirectional_mask(config=base.config, inputs_embeds=h, attention_mask=mask)
+            for layer in base.encoder.layer[:frozen]:
+                h = layer(h, att)
+            for row, i in enumerate(idx):
+                out[i] = h[row, :len(ids[i])].float().cpu().clone()
+    finally:
+        model.train(was_training)
+    return out
+
+
+class UpperClassifier(nn.Module):
+    """The upper layers of a :class:`SentimentClassifier` on top of cached lower-layer states: the
+    same layer, dropout and classifier modules (shared, not copied), so training this trains the
+    classifier the predictor saves. Input: states ``[batch, length, hidden]`` right-padded with
+    zeros (a real position's hidden state is never the zero vector), output: the two logits.
+    Mean pooling only (the recipe's)."""
+
+    def __init__(self, model: SentimentClassifier, frozen: int):
+        super().__init__()
+        if model.pooling != "mean":
+            raise ValueError("the frozen recipe pools by the mean (pooling='mean')")
+        base = model.hf.base_model
+        if not 0 < frozen < len(base.encoder.layer):
+            raise ValueError(f"frozen={frozen}: freeze between 1 and {len(base.encoder.layer) - 1} of "
+                             f"{len(base.encoder.layer)} layers")
+        self.config, self.frozen, self.precision = base.config, frozen, model.precision
+        self.layers = nn.ModuleList(base.encoder.layer[frozen:])
+        self.dropout, self.classifier = model.hf.dropout, model.hf.classifier
+        for p in model.parameters():
+            p.requires_grad_(False)
+        for p in self.parameters():
+            p.requires_grad_(True)
+
+    def forward(self, states):
+        from transformers.masking_utils import create_bidirectional_mask
+
+        mask = (states.abs().sum(-1) != 0).long()
+        with _device.autocast(states.device, self.precision):
+            att = create_bidirectional_mask(config=self.config, inputs_embeds=states, attention_mask=mask)
+            h = states
+            for layer in self.layers:
+                h = layer(h, att)
+            m = mask.unsqueeze(-1).to(h.dtype)
+            pooled = (h * m).sum(1) / m.sum(1).clamp(min=1)
+            return self.classifier(self.dropout(pooled)).float()
+
+
+def _pad_states(samples):
+    """fastai before_batch: right-pad each review's ``[length, hidden]`` states with zeros."""
+    n = max(x.shape[0] for x, _ in samples)
+    return [(torch.cat([x, x.new_zeros(n - x.shape[0], x.shape[1])]), y) for x, y in samples]
+
+
+def state_dataloaders(train_states, train_labels, valid_states, valid_labels, bs: int = BATCH_SIZE,
+                      device=None) -> DataLoaders:
+    """fastai DataLoaders over cached states, batched by length as :func:`dataloaders` batches ids."""
+    _fastai()
+    from fastai.data.core import DataLoaders
+    from fastai.text.data import SortedDL
+
+    def dl(states, labels, bs, shuffle):
+        items = [(x, int(y)) for x, y in zip(states, labels)]
+        return SortedDL(items, res=[x.shape[0] for x in states], bs=bs, shuffle=shuffle, num_workers=0,
+                        before_batch=_pad_states)
+
+    return DataLoaders(dl(train_states, train_labels, bs, True), dl(valid_states, valid_labels, 2 * bs, False),
+                       device=torch.device(device) if device is not None else _device.device())
+
+
+def frozen_learner(source: ModelSource, states_dls: DataLoaders, frozen: int, seed: int = 0, wd: float = 0.01,
+                   precision: str | None = None, model=None) -> Learner:
+    """A fastai Learner that trains only the layers above ``frozen`` (and the new head) on cached
+    lower-layer states (:func:`lower_states`), with the loss, metric, optimiser and weight decay of
+    :func:`learner`. ``learn.full`` is the whole :class:`SentimentClassifier` (the lower layers
+    pretrained and unchanged): predict with it, save it."""
+    _fastai()
+    from fastai.learner import Learner
+    from fastai.losses import CrossEntropyLossFlat
+    from fastai.metrics import accuracy
+    from fastai.torch_core import set_seed
+
+    set_seed(seed)
+    hf = model if model is not None else load_pretrained(source)
+    precision = precision or _device.precision(states_dls.device)
+    full = SentimentClassifier(hf, source.tokenizer.pad_token_id, "mean", precision).to(states_dls.device)
+    learn = Learner(states_dls, UpperClassifier(full, frozen), loss_func=CrossEntropyLossFlat(), metrics=accuracy,
+                    wd=wd, path=Path(tempfile.gettempdir()), model_dir="book_bert_lr_find", cbs=_epoch_timer())
+    learn.source, learn.pooling, learn.seed, learn.precision, learn.full = source, "mean", seed, precision, full
+    return learn
+
+
 # ---------------------------------------------------------------- prediction
 
 

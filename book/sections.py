@@ -138,7 +138,7 @@ def bag_of_words(bow: pd.DataFrame) -> dict:
     """2.6: the bag-of-words example's vocabulary and its two vectors."""
     return {"words": "、".join(bow.columns), "n": len(bow.columns),
             "v0": "[" + ", ".join(map(str, bow.iloc[0])) + "]", "v1": "[" + ", ".join(map(str, bow.iloc[1])) + "]",
-            "cat": "「猫猫」是一个词" if "猫猫" in bow.columns else "「猫猫」被切成了两个「猫」"}
+            "cat": verdicts.cat_segmentation("猫猫" in bow.columns)}
 
 
 def bigram_model(lm, valid_ppl: dict, best_k: float, valid_docs, sentence: str, words, shuffled) -> dict:
@@ -434,8 +434,7 @@ def lstm_tsne(predictor, seed: int, words: pd.DataFrame, polar: pd.DataFrame, po
     cai_near = probe.nearest_words(predictor, "菜", polar["word"], k=3) if "菜" in predictor.vocab else []
     return {
         "tsne_perplexity": perplexity, "tsne_n": len(points), "tsne_seed": seed,
-        "tsne_missing": (f"不在词表中的词没有自己的词向量，不画：{'、'.join(missing)}。" if missing
-                         else "这些词都在 LSTM 的词表里，全部画出。"),
+        "tsne_missing": verdicts.tsne_missing(missing),
         "tsne_k": int((words["group"] != "原报告的词").sum() // 2),
         "nn_n": len(polar), "nn_agree": 100 * agree, "nn_agree0": 100 * agree0,
         "nn_chance": 100 * chance["chance"], "nn_p": verdicts.fmt_p(chance["p_value"]),
@@ -568,8 +567,7 @@ def bert_scores(runs: dict, best_seed: int, per_seed: pd.DataFrame, n_test: int)
         "acc": rec["accuracy"], "f1": rec["f1_macro"], "ci_low": rec["ci95"][0], "ci_high": rec["ci95"][1],
         "ci_width": rec["ci95"][1] - rec["ci95"][0], "n_test": n_test,
         "seed_mean": float(seed_acc.mean()), "seed_min": float(seed_acc.min()), "seed_max": float(seed_acc.max()),
-        "seed_spread": (display.seed_spread(seed_acc) + "。" if len(seed_acc) > 1
-                        else "只训练了 1 个种子，没有种子之间的差异可以报告。"),
+        "seed_spread": verdicts.seed_spread_sentence(seed_acc),
     }
 
 
@@ -646,7 +644,7 @@ def fangbian(senses: dict, jieba_words, pieces, cos: np.ndarray, static_vocab, m
         "fb_top_a": top[1], "fb_top_b": top[2],
         "fb_same": sep["same_sense"], "fb_other": sep["other_sense"], "fb_n_static": len(has_word),
         "fb_n": len(sentences),
-        "fb_noodle": "在 LSTM 的词表里，是另一个独立的词" if entry["noodle_in_vocab"] else "不在 LSTM 的词表里，读成未知词",
+        "fb_noodle": verdicts.noodle_in_vocab(entry["noodle_in_vocab"]),
     }
 
 
@@ -839,8 +837,7 @@ def lstm_vectors(rec) -> dict:
                 "原报告式 LSTM 没有一个种子的最近邻检验显著，而本书的 LSTM 显著")
     return {
         "orig_n": len(orig_nb), "orig_n_near": n_near, "lstm_init": rec.model(reps["lstm"])["embed_init_std"],
-        "tsne_sentence": f"在完整的词向量空间里，{tsne['n']} 个正负面词中有 {tsne['agreement']:.0%} 的最近邻与自己的情感方向相同；"
-                         + verdicts.neighbour_agreement(tsne["agreement"], tsne["chance"], tsne["p"]),
+        "tsne_sentence": verdicts.full_space_neighbours(tsne["n"], tsne["agreement"], tsne["chance"], tsne["p"]),
     }
 
 
@@ -863,7 +860,7 @@ def domain_samples(waimai_all, waimai_skipped, waimai, shopping_all, shopping_sk
         "waimai_per_label": len(waimai) // 2,
         "shop_n": len(shopping_all), "shop_skipped": shopping_skipped, "shop_cats": shopping_all["cat"].nunique(),
         "per_cell": gen.PER_CELL, "sample_n": len(shopping), "per_cat": per_cat,
-        "short_cells": "、".join(f"{c}的{y}评论只有 {n} 条" for c, y, n in short) or "每个格子都够",
+        "short_cells": verdicts.short_cells(short),
         "n_p85": gen.sample_size(p_typical, halfwidth), "n_p50": gen.sample_size(p_worst, halfwidth),
         "hw_sample": 100 * gen.halfwidth(p_worst, len(shopping)), "hw_cat": 100 * gen.halfwidth(p_typical, per_cat),
         "hw_waimai": 100 * gen.halfwidth(p_worst, len(waimai)), "hw_target": 100 * halfwidth,

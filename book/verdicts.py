@@ -714,3 +714,42 @@ def clause_verdicts(family: str, rows: dict, alpha: float = ALPHA) -> str:
     if not first and not last:
         return out + "：都与一半分不开，看不出偏向哪一半。"
     return out + f"：显著偏向前半句的 {len(first)} 次，偏向后半句的 {len(last)} 次，结论取决于运行。"
+
+
+# ---------------------------------------------------------------- small phrases of the sections (book.sections)
+
+
+def cat_segmentation(one_word: bool) -> str:
+    """2.6: how jieba cuts 「猫猫」 in the original's bag-of-words example."""
+    return "「猫猫」是一个词" if one_word else "「猫猫」被切成了两个「猫」"
+
+
+def tsne_missing(missing) -> str:
+    """3.2: the t-SNE words left out for lacking a vector, or that none was."""
+    return (f"不在词表中的词没有自己的词向量，不画：{'、'.join(missing)}。" if missing
+            else "这些词都在 LSTM 的词表里，全部画出。")
+
+
+def seed_spread_sentence(accuracies) -> str:
+    """3.3: the seeds' test accuracies as one sentence; one seed has no spread to report."""
+    from .display import seed_spread
+
+    return (seed_spread(accuracies) + "。" if len(accuracies) > 1
+            else "只训练了 1 个种子，没有种子之间的差异可以报告。")
+
+
+def noodle_in_vocab(in_vocab: bool) -> str:
+    """3.3: what the LSTM makes of 「方便面」."""
+    return "在 LSTM 的词表里，是另一个独立的词" if in_vocab else "不在 LSTM 的词表里，读成未知词"
+
+
+def full_space_neighbours(n: int, agreement: float, chance: float, p: float) -> str:
+    """6.3: the nearest-neighbour test of the book's LSTM in its full embedding space."""
+    return (f"在完整的词向量空间里，{n} 个正负面词中有 {agreement:.0%} 的最近邻与自己的情感方向相同；"
+            + neighbour_agreement(agreement, chance, p))
+
+
+def short_cells(short) -> str:
+    """5.1: the shopping sample's category × label cells with fewer reviews than asked for
+    (``short``: (category, label name, n) triples), or that every cell has enough."""
+    return "、".join(f"{c}的{y}评论只有 {n} 条" for c, y, n in short) or "每个格子都够"

@@ -324,3 +324,35 @@ def test_integrated_gradients_within_doubles_steps_until_the_gap_is_small(traine
     capped = bert.integrated_gradients_within(learn.model, learn.source.tokenizer, "环境不错", tol=0.0, steps=4,
                                               max_steps=16)
     assert capped.attrs["steps"] == 16
+
+
+# ---------------------------------------------------------------- the frozen recipe (lower layers computed once)
+
+
+def test_frozen_recipe_trains_the_upper_layers_only_and_predicts_as_the_full_model(source, monkeypatch):
+    monkeypatch.setenv("BOOK_QUIET", "1")
+    texts, labels = TEXTS_POS + TEXTS_NEG, [1] * 8 + [0] * 8
+    ids = bert.encode(source.tokenizer, texts)
+    probe = bert.learner(source, bert.dataloaders(source.tokenizer, frame(texts, labels), frame(texts, labels), bs=4),
+                         pooling="mean", seed=0, precision="fp32").model
+    states = bert.lower_states(probe, ids, frozen=1)
+    assert [s.shape for s in states] == [(len(i), 32) for i in ids] and all((s.abs().sum(-1) > 0).all() for s in states)
+    dls = bert.state_dataloaders(states, labels, states, labels, bs=4)
+    learn = bert.frozen_learner(source, dls, frozen=1, seed=0, precision="fp32")
+    lower = {k: v.clone() for k, v in learn.full.hf.base_model.embeddings.state_dict().items()}
+    layer0 = {k: v.clone() for k, v in learn.full.hf.base_model.encoder.layer[0].state_dict().items()}
+    upper = {k: v.clone() for k, v in learn.full.hf.base_model.encoder.layer[1].state_dict().items()}
+    hist = bert.train_model(learn, 8, 1e-2)
+    assert hist["valid_loss"].iloc[-1] < 0.7 * hist["valid_loss"].iloc[0] and hist["valid_accuracy"].max() >= 0.8
+    base = learn.full.hf.base_model
+    assert all(torch.equal(v, base.embeddings.state_dict()[k]) for k, v in lower.items()), "embeddings frozen"
+    assert all(torch.equal(v, base.encoder.layer[0].state_dict()[k]) for k, v in layer0.items()), "layer 0 frozen"
+    assert not all(torch.equal(v, base.encoder.layer[1].state_dict()[k]) for k, v in upper.items()), "layer 1 trained"
+    # the whole classifier (what is saved and predicts) gives what training saw on the cached states
+    full = bert.predict_proba(learn.full, source.tokenizer, texts)
+    learn.model.eval()
+    with torch.no_grad():
+        cached = [torch.softmax(learn.model(s.unsqueeze(0)), -1)[0, 1].item() for s in states]
+    assert np.allclose(full, cached, atol=1e-5)
+    with pytest.raises(ValueError, match="freeze between 1 and 1 of 2 layers"):
+        bert.UpperClassifier(learn.full, 2)
