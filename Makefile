@@ -32,14 +32,14 @@ $(STAMP): requirements.lock pyproject.toml tools/setup.sh package-lock.json
 # executes (and each page's executed notebook, offered for download, comes from this build).
 # Otherwise it re-executes each chapter whose code changed, whose cached page and record come
 # from different runs (e.g. after a run in Jupyter), or that reads a chapter that re-executes
-# (book.evaluate.READS). BOOK_RUN_ID names this build in each chapter's record entry.
+# (book.record.READS). BOOK_RUN_ID names this build in each chapter's record entry.
 book: $(STAMP)
 	@if [ "$(FRESH)" = 1 ]; then rm -rf _build artifacts; fi
 	@$(PY) tools/book_key.py refresh
 	@start=$$(date +%s); export BOOK_RUN_ID=build-$$(date -u +%Y%m%dT%H%M%SZ); \
 	BOOK_QUIET=1 $(VENV)/bin/jupyter-book build . -W -n --keep-going; rc=$$?; \
 	if [ $$rc = 0 ]; then \
-	  $(PY) -c "import os, sys, time; from book.evaluate import record; record('seconds', round(time.time() - int(sys.argv[1])), 'build'); record('run_id', os.environ['BOOK_RUN_ID'], 'build')" $$start; \
+	  $(PY) -c "import os, sys, time; from book.record import write; write('seconds', round(time.time() - int(sys.argv[1])), 'build'); write('run_id', os.environ['BOOK_RUN_ID'], 'build')" $$start; \
 	  echo "book: open _build/html/index.html"; \
 	fi; exit $$rc
 

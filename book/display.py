@@ -6,7 +6,7 @@ become Chinese, at display time only::
 
     display.model_name("tfidf_char_linearsvc")      # '字 n-gram TF-IDF + 线性 SVM'
     display.table(df, caption="表：…")              # Chinese headers, 3 decimals, no empty index row
-    display.glue_values("r", {"acc": 0.87})         # glue("r_acc", 0.87, display=False)
+    display.glue_values("04_results", {"acc": 0.87})   # glue("04_results_acc", 0.87, display=False); chapters call ch.glue
 """
 from __future__ import annotations
 

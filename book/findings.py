@@ -5,7 +5,7 @@ direction (A is above B, a claim recurs); :func:`book.expect` guards each one, s
 numbers stop supporting a sentence fails the build naming it, instead of publishing it::
 
     items = findings.main(rec, ledger.claims(rec))   # [('复现了原报告的 LSTM', '按原报告…'), ...]
-    glue("c_findings", HTML(findings.html(items)), display=False)
+    ch.glue({"findings": HTML(findings.html(items))})      # glued as 06_conclusion_findings
 """
 from __future__ import annotations
 

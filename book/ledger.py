@@ -9,7 +9,7 @@ ledger is here, one builder per claim, through :class:`book.record.Record` (a mi
 raises, naming the chapter that writes it)::
 
     rows = ledger.claims(record.Record.load())
-    display.glue_values("led", ledger.glue_dict(rows))     # led_gain_made_verdict = '无法判断', ...
+    ch.glue(ledger.glue_dict(rows), "led")     # 06_conclusion_led_gain_made_verdict = "无法判断", ...
 """
 from __future__ import annotations
 

@@ -50,7 +50,8 @@ class Chapter:
 
             display.glue_values("orig", original.values())
         if not in_build() and _in_kernel():
-            from IPython.display import Markdown, display as show
+            from IPython.display import Markdown
+            from IPython.display import display as show
 
             show(Markdown(JUPYTER_NOTE))
 

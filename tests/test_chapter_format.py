@@ -13,6 +13,7 @@ cache still matches.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -21,8 +22,6 @@ import urllib.request
 from pathlib import Path
 
 import jupytext
-import re
-
 import pytest
 from test_jupyter import get_json, jupyter_server
 
