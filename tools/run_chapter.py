@@ -12,13 +12,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import jupytext
 import nbformat
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
+from nbclient.exceptions import CellExecutionError, DeadKernelError
 
 
 def error_line(chapter: str, e: BaseException) -> str:
@@ -52,8 +53,12 @@ def main() -> int:
                             resources={"metadata": {"path": str(path.parent)}})
     t0 = time.time()
     status = 0
+    # The kernel process's own stderr goes to a file: what cells write reaches us through the
+    # kernel protocol anyway, and its teardown after a failed cell can print noise (a libzmq
+    # assertion) that would bury the one-line error. Shown only when the kernel itself died.
+    kernel_log = tempfile.TemporaryFile(mode="w+")
     try:
-        with client.setup_kernel():
+        with client.setup_kernel(stderr=kernel_log):
             for i, cell in enumerate(nb.cells):
                 if cell.cell_type != "code":
                     continue
@@ -68,6 +73,9 @@ def main() -> int:
                         status = 1
     except Exception as e:  # CellExecutionError, a dead kernel, a timeout
         print(error_line(args.chapter, e), file=sys.stderr, flush=True)
+        if isinstance(e, DeadKernelError):
+            kernel_log.seek(0)
+            print(f"  the kernel's last words: {kernel_log.read()[-500:]}", file=sys.stderr, flush=True)
         status = 1
     print(f"total {time.time() - t0:.1f}s")
     if args.output:
