@@ -173,3 +173,26 @@ def test_the_chapters_hidden_bookkeeping_stays_small():
         lines[path.stem] = sum(1 for c in cells for line in c.source.splitlines() if line.strip())
     assert sum(lines.values()) <= REMOVED_CODE_BUDGET, f"remove-cell code: {lines}"
     assert max(lines.values()) <= 90, f"one chapter carries most of it: {lines}"
+
+
+PAGES = [*sorted((ROOT / "chapters").glob("*.md")), ROOT / "index.md"]
+
+
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: p.stem)
+def test_code_glues_only_under_the_pages_name_and_includes_existing_code(path):
+    """What the build would warn about, caught before it runs: a glue prefix in code other than the
+    page's name (or orig), a key quoted in index.md but glued under another name, a literalinclude
+    of a file or function that is not there (a renamed module, say)."""
+    import ast
+
+    text = path.read_text(encoding="utf-8")
+    prefixes = re.findall(r"glue_values\(\"([^\"]+)\"", text) + re.findall(r"(?<![\w.])glue\(\"([^\"]+?)_", text)
+    strays = [p for p in prefixes if not (p == "orig" or p.startswith(path.stem))]
+    assert not strays, f"{path.name} glues under {strays}"
+    for m in re.finditer(r"```\{literalinclude\} (\S+)\n((?::\w+:.*\n)*)", text):
+        target = (path.parent / m.group(1)).resolve()
+        assert target.is_file(), f"{path.name} includes {m.group(1)}, which does not exist"
+        if obj := re.search(r":pyobject: (\S+)", m.group(2)):
+            names = {n.name for n in ast.walk(ast.parse(target.read_text(encoding="utf-8")))
+                     if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+            assert obj.group(1).split(".")[-1] in names, f"{path.name}: no {obj.group(1)} in {m.group(1)}"
