@@ -513,6 +513,18 @@ def history(learn: Learner) -> pd.DataFrame:
     return df
 
 
+def _length_batches(ids: list[list[int]], pad_id: int, bs: int):
+    """(positions, batch) pairs over token-id lists, longest first: each batch holds ``bs`` lists
+    of similar length, right-padded with ``pad_id`` only to its own longest."""
+    order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
+    for k in range(0, len(order), bs):
+        idx = order[k:k + bs]
+        batch = torch.full((len(idx), len(ids[idx[0]])), pad_id, dtype=torch.long)
+        for row, i in enumerate(idx):
+            batch[row, :len(ids[i])] = torch.tensor(ids[i])
+        yield idx, batch
+
+
 # ---------------------------------------------------------------- a cheaper recipe: lower layers frozen, computed once
 
 
@@ -527,14 +539,9 @@ def lower_states(model: SentimentClassifier, ids: list[list[int]], frozen: int, 
     dev = next(model.parameters()).device
     was_training = model.training
     model.eval()
-    order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
     out: list[torch.Tensor | None] = [None] * len(ids)
     try:
-        for k in range(0, len(order), bs):
-            idx = order[k:k + bs]
-            batch = torch.full((len(idx), len(ids[idx[0]])), model.pad_id, dtype=torch.long)
-            for row, i in enumerate(idx):
-                batch[row, :len(ids[i])] = torch.tensor(ids[i])
+        for idx, batch in _length_batches(ids, model.pad_id, bs):
             batch = batch.to(dev)
             mask = (batch != model.pad_id).long()
             h = base.embeddings(input_ids=batch)
@@ -639,17 +646,12 @@ def predict_proba(model: SentimentClassifier, tokenizer, texts, max_len: int = M
     Runs on the model's device in the model's precision (``model.precision``).
     Plain torch, so that prediction does not import fastai."""
     ids = encode(tokenizer, texts, max_len)
-    order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
     out = np.empty(len(ids))
     dev = next(model.parameters()).device
     was_training = model.training
     model.eval()
     try:
-        for k in range(0, len(order), bs):
-            idx = order[k:k + bs]
-            batch = torch.full((len(idx), len(ids[idx[0]])), tokenizer.pad_token_id, dtype=torch.long)
-            for row, i in enumerate(idx):
-                batch[row, :len(ids[i])] = torch.tensor(ids[i])
+        for idx, batch in _length_batches(ids, tokenizer.pad_token_id, bs):
             out[idx] = torch.softmax(model(batch.to(dev)).float(), dim=-1)[:, 1].cpu().numpy()
     finally:
         model.train(was_training)

@@ -27,14 +27,6 @@ def in_build() -> bool:
     return bool(os.environ.get(record.RUN_ENV))
 
 
-def _in_kernel() -> bool:
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover
-        return False
-    return get_ipython() is not None and hasattr(get_ipython(), "kernel")
-
-
 class Chapter:
     """One chapter's run: its glue keys, its record entries and its timer (see the module)."""
 
@@ -49,7 +41,7 @@ class Chapter:
             from . import display, original
 
             display.glue_values("orig", original.values())
-        if not in_build() and _in_kernel():
+        if not in_build() and record.in_kernel():
             from IPython.display import Markdown
             from IPython.display import display as show
 

@@ -319,13 +319,18 @@ def run_glue_key(chapter: str) -> str:
     return f"{chapter}_{RUN_GLUE}"
 
 
-def _glue_run(key: str, rid: str) -> None:
-    """Glue the run id into the running notebook's outputs (nothing outside a kernel)."""
+def in_kernel() -> bool:
+    """True inside a notebook kernel (Jupyter, or the build executing a page)."""
     try:
         from IPython import get_ipython
     except ImportError:  # pragma: no cover
-        return
-    if get_ipython() is None or not hasattr(get_ipython(), "kernel"):
+        return False
+    return get_ipython() is not None and hasattr(get_ipython(), "kernel")
+
+
+def _glue_run(key: str, rid: str) -> None:
+    """Glue the run id into the running notebook's outputs (nothing outside a kernel)."""
+    if not in_kernel():
         return
     from myst_nb import glue
 

@@ -145,12 +145,15 @@ def test_each_chapter_starts_with_one_call_and_glues_under_its_own_name(path):
 
 def test_the_jupyter_note_shows_in_a_kernel_outside_the_build_only(monkeypatch, tmp_path):
     """book.chapter shows the note on glued numbers once, in Jupyter; inside `make book` nothing."""
+    from IPython.display import Markdown
+
     from book import page, record
 
     shown = []
     monkeypatch.setenv("BOOK_ARTIFACTS", str(tmp_path))
-    monkeypatch.setattr(page, "_in_kernel", lambda: True)
-    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    monkeypatch.setattr(record, "in_kernel", lambda: True)
+    monkeypatch.setattr("IPython.display.display",   # the run id's glue goes out too; keep the Markdown
+                        lambda obj, **kw: shown.append(obj) if isinstance(obj, Markdown) else None)
     monkeypatch.delenv(record.RUN_ENV, raising=False)
     page.Chapter("01_definition", original_facts=False, style=False)
     assert len(shown) == 1 and "在 Jupyter 里读本章" in shown[0].data and "交互运行" in shown[0].data
