@@ -37,7 +37,7 @@ from sklearn.svm import SVC, LinearSVC
 
 from . import metrics, original, record, text
 from .data import SEED
-from .names import BUILD_HINT
+from .names import BASELINES_DIR, BUILD_HINT
 
 MAXLEN = original.FACTS["seq_length"].value  # the original's sequence length (its notebook's pad_features)
 CV_FOLDS = 5
@@ -403,6 +403,37 @@ def best_by_cv(baselines) -> Baseline:
     if not baselines:
         raise ValueError("best_by_cv needs at least one baseline")
     return max(baselines, key=lambda b: b.cv_accuracy)
+
+
+def refit(model: Pipeline, train: pd.DataFrame) -> Pipeline:
+    """A fresh copy of the fitted pipeline ``model`` (the same settings, chosen once) fitted on ``train``."""
+    from sklearn.base import clone
+
+    return clone(model).fit(*_xy(train))
+
+
+def score_folds(best: Baseline, folds: dict, save_dir: str | Path | None = None) -> list[dict]:
+    """The chosen baseline's settings (chosen by fold 0's training CV, not searched again) fitted on
+    each further fold's training and validation reviews, as chapter 3.1 fits fold 0, and scored once
+    on that fold's test split: recorded as ``<name>_fold<f>`` (family baseline, fold f) and saved as
+    ``save_dir/<name>_fold<f>.joblib`` (default artifacts/baselines/, where chapter 5 finds it)."""
+    save_dir = Path(save_dir) if save_dir is not None else record.artifacts_dir() / BASELINES_DIR
+    entries = []
+    for f, sp in folds.items():
+        if f == 0:
+            continue
+        t0 = time.perf_counter()
+        model = refit(best.model, sp.train_full)
+        seconds = time.perf_counter() - t0
+        test = sp.test
+        name = f"{best.name}_fold{f}"
+        save_predictor(Baseline(name, model, best.cv_accuracy, best.cv_std, best.params, seconds), save_dir / f"{name}.joblib")
+        entries.append(metrics.evaluate(
+            name, test["sentiment"].to_numpy(),
+            np.asarray(model.predict(list(test["comment"])), dtype=int),
+            prob=positive_proba(model, test["comment"]), review_ids=test.index, seconds=seconds,
+            family="baseline", fold=f, params=best.params, settings_from="fold 0"))
+    return entries
 
 
 def results_table(baselines, entries) -> pd.DataFrame:

@@ -70,6 +70,7 @@ POOLINGS = ("mean", "cls")
 POOLING = "mean"
 LR = 5e-5              # peak learning rate of fit_one_cycle, the same for every layer
 EPOCHS = 4
+FROZEN = 8             # the embeddings and the lower 8 of 12 layers stay pretrained; computed once per review
 META_FILE = "book_bert.json"
 RUNS_DIR = "bert_runs"  # artifacts/bert_runs/bert_seed{n}/: every seed; artifacts/bert/: the predictor's
 
@@ -406,9 +407,9 @@ SEEDS_ENV = "BOOK_BERT_SEEDS"
 
 
 def seeds(dev=None) -> tuple[int, ...]:
-    """The seeds chapter 3.3 trains the recipe with: ``$BOOK_BERT_SEEDS`` of them (0, 1, ...)
-    when set, else three on a GPU and one on a CPU, where each seed costs 11 to 25 minutes on
-    2 cores (a second seed would put the whole build past CI's time on a slow machine)."""
+    """The seeds chapter 3.3 trains the recipe with on fold 0: ``$BOOK_BERT_SEEDS`` of them (0, 1, ...)
+    when set, else three on a GPU and one on a CPU (where the four further folds, one run each,
+    already take most of the chapter's time: about 2.5 minutes a run on 2 cores)."""
     n = os.environ.get(SEEDS_ENV, "").strip()
     if n:
         if not n.isdigit() or int(n) < 1:
@@ -457,7 +458,8 @@ def train_model(learn: Learner, epochs: int, lr) -> pd.DataFrame:
 
 @dataclass
 class SeedRun:
-    """One seed of chapter 3.3's recipe: its history, the epoch kept, its test record and where it was saved."""
+    """One run of chapter 3.3's recipe (a seed on a fold of the rotation): its history, the epoch
+    kept, its test record and where it was saved."""
     seed: int
     history: pd.DataFrame
     batch_losses: list
@@ -467,25 +469,90 @@ class SeedRun:
     record: dict
     path: Path
     n_params: int
+    n_trained: int = 0
+    fold: int = 0
+
+    @property
+    def name(self) -> str:
+        return self.record["name"]
 
 
-def fit_seed(source: ModelSource, dls: DataLoaders, splits, seed: int, runs_dir: Path | None = None,
-             **params) -> SeedRun:
-    """Chapter 3.3's recipe for one ``seed``: a fresh learner, ``fit_one_cycle(EPOCHS, LR)`` keeping
-    the best validation epoch, scored once on the test split as ``bert_seed{seed}`` (``params`` go
-    into its record) and saved to artifacts/bert_runs/bert_seed{seed}/. The learner is freed."""
-    learn = learner(source, dls, pooling=POOLING, seed=seed)
+def run_name(seed: int, fold: int = 0) -> str:
+    """``bert_seed{seed}`` on fold 0 (the reproduction's split), ``bert_fold{fold}`` on a further fold
+    (seed 0 there), as book.record.Record.fold_runs expects."""
+    if fold and seed:
+        raise ValueError("a further fold is trained with seed 0 only")
+    return f"bert_fold{fold}" if fold else f"bert_seed{seed}"
+
+
+def train_precision(dev=None) -> str:
+    """The frozen recipe's training precision: $BOOK_PRECISION when set, else bf16 where the device
+    computes it natively (chosen on validation over three seeds by bench/bert_cheaper.py), else fp32.
+    Prediction stays fp32 whatever the training precision."""
+    dev = torch.device(dev) if dev is not None else _device.device()
+    if os.environ.get(_device.PRECISION_ENV, "auto") not in ("", "auto"):
+        return _device.precision(dev)
+    return "bf16" if _device._native_bf16(dev)[0] else "fp32"
+
+
+class StateCache:
+    """The pretrained encoder's lower ``frozen`` layers (:func:`lower_states`), computed once per
+    distinct text and kept: every run of the frozen recipe and every saved run's prediction
+    (:class:`FrozenPredictor`) reads them instead of computing them again."""
+
+    def __init__(self, source: ModelSource, frozen: int = FROZEN, device=None, max_len: int = MAX_LEN):
+        self.source, self.frozen, self.max_len = source, frozen, max_len
+        self.device = torch.device(device) if device is not None else _device.device()
+        self._model, self._states, self.seconds = None, {}, 0.0
+
+    def __len__(self) -> int:
+        return len(self._states)
+
+    def states(self, texts) -> list[torch.Tensor]:
+        """One ``[length, hidden]`` tensor per text, in input order (computed for the texts not seen yet)."""
+        texts = [str(t) for t in texts]
+        new = list(dict.fromkeys(t for t in texts if t not in self._states))
+        if new:
+            t0 = time.perf_counter()
+            if self._model is None:
+                self._model = SentimentClassifier(load_pretrained(self.source), self.source.tokenizer.pad_token_id,
+                                                  "mean", "fp32").to(self.device)
+            out = lower_states(self._model, encode(self.source.tokenizer, new, self.max_len), self.frozen)
+            self._states.update(zip(new, out))
+            self.seconds += time.perf_counter() - t0
+        return [self._states[t] for t in texts]
+
+
+def fit_frozen(source: ModelSource, cache: StateCache, train: pd.DataFrame, valid: pd.DataFrame,
+               seed: int = 0) -> tuple[Learner, pd.DataFrame, float]:
+    """The frozen recipe's training alone: ``fit_one_cycle(EPOCHS, LR)`` of the layers above
+    ``cache.frozen`` on ``train`` in :func:`train_precision`, keeping the best epoch on ``valid``.
+    Returns the learner (``learn.full`` predicts), its history and the seconds of training."""
+    dls = state_dataloaders(cache.states(train["comment"]), train["sentiment"], cache.states(valid["comment"]),
+                            valid["sentiment"], device=cache.device)
+    learn = frozen_learner(source, dls, cache.frozen, seed=seed, precision=train_precision(dls.device))
     t0 = time.perf_counter()
     hist = train_model(learn, EPOCHS, LR)
-    seconds = time.perf_counter() - t0
+    return learn, hist, time.perf_counter() - t0
+
+
+def fit_run(source: ModelSource, cache: StateCache, splits, seed: int = 0, fold: int = 0,
+            runs_dir: Path | None = None, **params) -> SeedRun:
+    """Chapter 3.3's recipe for one ``seed`` on one ``fold``'s splits: the lower ``cache.frozen`` layers
+    pretrained and read from ``cache``, the layers above and a new head fine-tuned with
+    ``fit_one_cycle(EPOCHS, LR)`` in :func:`train_precision`, the best validation epoch kept; the
+    whole classifier scored once (fp32) on the fold's test split as :func:`run_name` (``params`` go
+    into its record) and saved to artifacts/bert_runs/<name>/. The learner is freed."""
+    learn, hist, seconds = fit_frozen(source, cache, splits.train, splits.valid, seed)
     valid = float(hist["valid_accuracy"].iloc[learn.best_epoch - 1])
-    name = f"bert_seed{seed}"
-    rec = evaluate_on_test(learn, splits, name=name, seconds=seconds, epochs=EPOCHS, lr=LR,
-                           best_epoch=learn.best_epoch, valid_accuracy=valid, **params)
-    path = save(learn, (Path(runs_dir) if runs_dir else artifacts_dir() / RUNS_DIR) / name,
-                valid_accuracy=valid, best_epoch=learn.best_epoch)
+    name = run_name(seed, fold)
+    info = dict(epochs=EPOCHS, lr=LR, best_epoch=learn.best_epoch, valid_accuracy=valid, frozen=cache.frozen,
+                trained_precision=learn.precision)
+    rec = evaluate_on_test(learn, splits, name=name, seconds=seconds, fold=fold, **info, **params)
+    path = save(learn, (Path(runs_dir) if runs_dir else artifacts_dir() / RUNS_DIR) / name, **info)
+    trained = sum(p.numel() for p in learn.model.parameters())
     return SeedRun(seed, hist, [float(x) for x in learn.recorder.losses], seconds, learn.best_epoch, valid, rec,
-                   path, sum(p.numel() for p in learn.model.parameters()))
+                   path, sum(p.numel() for p in learn.full.parameters()), trained, fold)
 
 
 def publish(run: SeedRun, path: Path | None = None) -> Path:
@@ -562,7 +629,7 @@ class UpperClassifier(nn.Module):
     zeros (a real position's hidden state is never the zero vector), output: the two logits.
     Mean pooling only (the recipe's)."""
 
-    def __init__(self, model: SentimentClassifier, frozen: int):
+    def __init__(self, model: SentimentClassifier, frozen: int, precision: str | None = None):
         super().__init__()
         if model.pooling != "mean":
             raise ValueError("the frozen recipe pools by the mean (pooling='mean')")
@@ -570,7 +637,8 @@ class UpperClassifier(nn.Module):
         if not 0 < frozen < len(base.encoder.layer):
             raise ValueError(f"frozen={frozen}: freeze between 1 and {len(base.encoder.layer) - 1} of "
                              f"{len(base.encoder.layer)} layers")
-        self.config, self.frozen, self.precision = base.config, frozen, model.precision
+        self.config, self.frozen = base.config, frozen
+        self.precision = precision or model.precision
         self.layers = nn.ModuleList(base.encoder.layer[frozen:])
         self.dropout, self.classifier = model.hf.dropout, model.hf.classifier
         for p in model.parameters():
@@ -618,8 +686,8 @@ def frozen_learner(source: ModelSource, states_dls: DataLoaders, frozen: int, se
                    precision: str | None = None, model=None) -> Learner:
     """A fastai Learner that trains only the layers above ``frozen`` (and the new head) on cached
     lower-layer states (:func:`lower_states`), with the loss, metric, optimiser and weight decay of
-    :func:`learner`. ``learn.full`` is the whole :class:`SentimentClassifier` (the lower layers
-    pretrained and unchanged): predict with it, save it."""
+    :func:`learner`; the upper layers train in ``precision``. ``learn.full`` is the whole
+    :class:`SentimentClassifier` (the lower layers pretrained and unchanged, fp32): predict with it, save it."""
     _fastai()
     from fastai.learner import Learner
     from fastai.losses import CrossEntropyLossFlat
@@ -629,8 +697,8 @@ def frozen_learner(source: ModelSource, states_dls: DataLoaders, frozen: int, se
     set_seed(seed)
     hf = model if model is not None else load_pretrained(source)
     precision = precision or _device.precision(states_dls.device)
-    full = SentimentClassifier(hf, source.tokenizer.pad_token_id, "mean", precision).to(states_dls.device)
-    learn = Learner(states_dls, UpperClassifier(full, frozen), loss_func=CrossEntropyLossFlat(), metrics=accuracy,
+    full = SentimentClassifier(hf, source.tokenizer.pad_token_id, "mean", "fp32").to(states_dls.device)
+    learn = Learner(states_dls, UpperClassifier(full, frozen, precision), loss_func=CrossEntropyLossFlat(), metrics=accuracy,
                     wd=wd, path=Path(tempfile.gettempdir()), model_dir="book_bert_lr_find", cbs=_epoch_timer())
     learn.source, learn.pooling, learn.seed, learn.precision, learn.full = source, "mean", seed, precision, full
     return learn
@@ -666,12 +734,19 @@ def evaluate_on_test(learn: Learner, splits, name: str = "bert", seconds: float 
     from .metrics import evaluate
 
     test = splits.test
-    prob = predict_proba(learn.model, learn.source.tokenizer, test["comment"], max_len)
+    net = whole(learn)
+    prob = predict_proba(net, learn.source.tokenizer, test["comment"], max_len)
     return evaluate(name, test["sentiment"].to_numpy(), (prob >= 0.5).astype(int), prob=prob,
                     review_ids=test.index, seconds=seconds, family="bert", model_id=learn.source.name,
-                    model_path=learn.source.path, model_origin=learn.source.origin, pooling=learn.model.pooling,
+                    model_path=learn.source.path, model_origin=learn.source.origin, pooling=net.pooling,
                     max_len=max_len, batch_size=learn.dls.train.bs, seed=learn.seed,
-                    device=next(learn.model.parameters()).device.type, precision=learn.model.precision, **params)
+                    device=next(net.parameters()).device.type, precision=net.precision, **params)
+
+
+def whole(learn: Learner) -> SentimentClassifier:
+    """The whole classifier of a learner: ``learn.full`` for the frozen recipe, else ``learn.model``."""
+    full = getattr(learn, "full", None)
+    return full if full is not None else learn.model
 
 
 def save(learn: Learner, path: Path | None = None, max_len: int = MAX_LEN, **info) -> Path:
@@ -680,7 +755,7 @@ def save(learn: Learner, path: Path | None = None, max_len: int = MAX_LEN, **inf
     fine-tuned, the device and precision it was trained in, anything in ``info``)."""
     path = Path(path) if path else artifacts_dir() / "bert"
     path.mkdir(parents=True, exist_ok=True)
-    net = learn.model
+    net = whole(learn)
     hf = net.hf
     if any(p.is_floating_point() and p.dtype != torch.float32 for p in hf.state_dict().values()):
         import copy
@@ -720,6 +795,38 @@ class BertPredictor:
 
     def truncated(self, texts) -> list[bool]:
         return [bool(n > self.max_len) for n in n_tokens(self.tokenizer, texts)]
+
+
+class FrozenPredictor:
+    """A saved run of the frozen recipe predicting from a :class:`StateCache`: only its upper layers
+    and head run per text (fp32), the pretrained lower layers come from the cache, which every saved
+    run of the recipe shares. Gives :class:`BertPredictor`'s probabilities (tested) at a fraction of the cost."""
+
+    def __init__(self, path: Path | str, cache: StateCache):
+        from transformers import AutoModelForSequenceClassification
+
+        self.path, self.cache = Path(path), cache
+        self.meta = json.loads((self.path / META_FILE).read_text(encoding="utf-8"))
+        if self.meta.get("frozen") != cache.frozen or self.meta["base_model"] != cache.source.name:
+            raise ValueError(f"{self.path} was not trained with the lower {cache.frozen} layers of "
+                             f"{cache.source.name} frozen (its {META_FILE}: frozen={self.meta.get('frozen')}, "
+                             f"base_model={self.meta['base_model']})")
+        with _quiet_transformers():
+            hf = AutoModelForSequenceClassification.from_pretrained(self.path)
+        full = SentimentClassifier(hf, cache.source.tokenizer.pad_token_id, "mean", "fp32").to(cache.device)
+        self.model = UpperClassifier(full, cache.frozen, "fp32").eval()
+        self.name = f"bert ({Path(self.meta['base_model']).name}, lower {cache.frozen} layers cached)"
+
+    @torch.inference_mode()
+    def predict_proba(self, texts, bs: int = 64) -> np.ndarray:
+        states = self.cache.states(texts)
+        out = np.empty(len(states))
+        order = sorted(range(len(states)), key=lambda i: -states[i].shape[0])
+        for k in range(0, len(order), bs):
+            idx = order[k:k + bs]
+            batch = torch.stack([x for x, _ in _pad_states([(states[i], 0) for i in idx])]).to(self.cache.device)
+            out[idx] = torch.softmax(self.model(batch), dim=-1)[:, 1].cpu().numpy()
+        return out
 
 
 def load_predictor(path: Path | str | None = None, device=None, precision: str | None = None) -> BertPredictor:

@@ -22,6 +22,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 DATA_URL = "https://github.com/wshuyi/public_datasets/raw/master/dianping.csv"
@@ -314,6 +315,43 @@ def make_splits(
     rest, test = train_test_split(df, test_size=test_size, stratify=df["sentiment"], random_state=seed)
     train, valid = train_test_split(rest, test_size=valid_size, stratify=rest["sentiment"], random_state=seed)
     return Splits(train.sort_index(), valid.sort_index(), test.sort_index())
+
+
+FOLDS = 5            # folds of the 10-block rotation that chapters 3–4 train and test on
+BLOCKS = 10          # blocks of 200 reviews (100 per label): fold f tests on block 2f, validates on 2f + 1
+
+
+def fold_splits(df: pd.DataFrame, fold: int, seed: int = SEED) -> Splits:
+    """Fold ``fold`` (0 … FOLDS − 1) of the book's rotation, 1600 / 200 / 200 like the original's split.
+
+    Fold 0 *is* :func:`make_splits` (seed 42): its test and validation splits are blocks 0 and 1.
+    The 1600 training reviews of fold 0 are cut, stratified and seeded, into blocks 2 … 9 of 200
+    (100 per label). Fold f tests on block 2f and validates on block 2f + 1, and trains on the
+    other eight blocks; so the five folds' test splits are disjoint and together hold 1000
+    reviews, each predicted by a model that never saw it."""
+    if not 0 <= fold < FOLDS:
+        raise ValueError(f"fold must be between 0 and {FOLDS - 1}, got {fold}")
+    base = make_splits(df, seed=seed)
+    if fold == 0:
+        return base
+    n_blocks = BLOCKS - 2
+    block = pd.Series(-1, index=base.train.index)
+    for _, part in base.train.groupby("sentiment"):
+        order = part.sample(frac=1.0, random_state=seed).index
+        if len(order) % n_blocks:
+            raise ValueError(f"fold_splits needs each label's training reviews to split into {n_blocks} equal blocks "
+                             f"(found {len(order)} of one label)")
+        block.loc[order] = np.arange(len(order)) * n_blocks // len(order) + 2
+    test_ids = block.index[block == 2 * fold]
+    valid_ids = block.index[block == 2 * fold + 1]
+    rest = pd.concat([base.train.drop(test_ids.union(valid_ids)), base.valid, base.test])
+    return Splits(rest.sort_index(), df.loc[valid_ids].sort_index(), df.loc[test_ids].sort_index())
+
+
+def load_folds(seed: int = SEED) -> dict[int, Splits]:
+    """Every fold of the rotation (:func:`fold_splits`), fold 0 first."""
+    df = load_reviews()
+    return {f: fold_splits(df, f, seed=seed) for f in range(FOLDS)}
 
 
 def load_splits(seed: int = SEED) -> Splits:

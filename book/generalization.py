@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from . import metrics, record
-from .names import CJK_RANGES
+from .names import BASELINES_DIR, CJK_RANGES
 from .text import CLAUSE_BREAKS, CLAUSE_OPENING_ONLY, CONTRAST_SPLIT_WORDS, log_ratio, tokenize, word_counts
 from .verdicts import ALPHA
 
@@ -37,7 +37,7 @@ METRICS = ("accuracy", "f1_macro", "balanced_accuracy")
 MIN_COUNT = 5             # a word scored by log-ratio in a domain appears at least this often
 PER_CELL = 120            # shopping reviews per category × label (fewer where a cell has fewer)
 CURVE_SIZES = (100, 200, 400, 800, 1600)
-BASELINE_DIR = "baselines"
+BASELINE_DIR = BASELINES_DIR
 LSTM_RUNS_DIR = "lstm_runs"
 STATUS_NAMES = {"flipped": "方向相反", "weaker": "明显变弱", "absent": "几乎不出现", "kept": "保持"}
 
@@ -109,10 +109,16 @@ def model_path(rec: record.Record, name: str) -> Path:
     raise ValueError(f"{name}: no saved model for family {family!r}")
 
 
-def load_predictor(rec: record.Record, name: str):
-    """The saved model ``name`` as an object with ``predict_proba(list[str])``."""
+def load_predictor(rec: record.Record, name: str, cache=None):
+    """The saved model ``name`` as an object with ``predict_proba(list[str])``. A transformer run
+    trained with frozen lower layers predicts from ``cache`` (a book.bert.StateCache with the same
+    frozen layers, shared by every run) when one is given: the same probabilities, computed once
+    for the lower layers."""
     path = model_path(rec, name)
     family = rec.model(name)["family"]
+    if family == "bert" and cache is not None and rec.model(name).get("frozen") == cache.frozen:
+        from .bert import FrozenPredictor
+        return FrozenPredictor(path, cache)
     if family == "baseline":
         from .baselines import load_predictor as load
     elif family == "lstm":
@@ -188,6 +194,68 @@ def predict_all(predictors: dict, texts, tokens=None) -> tuple[pd.DataFrame, dic
             probs[name] = np.asarray(p.predict_proba(texts), dtype=float)
         seconds[name] = time.perf_counter() - t0
     return pd.DataFrame(probs), seconds
+
+
+def run_accuracy(rec: record.Record, runs, probs: dict, truth: dict) -> pd.DataFrame:
+    """One row per run (record names ``runs``): its fold and seed, its accuracy on its own fold's
+    dianping test split, and its accuracy on each domain (``probs``: domain → P(positive) table
+    with a column per run; ``truth``: domain → labels)."""
+    rows = []
+    for n in runs:
+        m = rec.model(n)
+        row = {"run": n, "fold": m["fold"], "seed": m["seed"], "dianping": m["accuracy"]}
+        for d, table in probs.items():
+            row[d] = float(np.mean((table[n].to_numpy() >= 0.5).astype(int) == truth[d]))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def pooled_drops(rec: record.Record, a_family: str, b_family: str, probs: dict, truth: dict, n_boot: int = 2000,
+                 seed: int = 0) -> pd.DataFrame:
+    """Does ``a_family`` lose less than ``b_family`` from dianping to each domain, over every fold of
+    the rotation? Per fold f the two families' runs f are compared twice on the same reviews: on
+    fold f's dianping test split and on the domain's sample (``probs``: domain → P(positive) with a
+    column per run; ``truth``: domain → labels). The difference = mean domain gap (A − B, over the
+    folds) − pooled dianping gap (A − B, over every fold's test reviews). Its 95 % CI and standard
+    error come from a two-stage bootstrap (folds with replacement; within them the dianping reviews,
+    and one draw of the domain's reviews shared by the folds); the p-value from the normal
+    approximation, Holm-corrected over the domains. One row per domain."""
+    from scipy.stats import norm
+
+    ra, rb = rec.fold_runs(a_family), rec.fold_runs(b_family)
+    if set(ra) != set(rb):
+        raise ValueError(f"{a_family} and {b_family} were not trained on the same folds: {sorted(ra)} and {sorted(rb)}")
+    folds = sorted(ra)
+    dp = []
+    for f in folds:
+        pa, pb = metrics.test_predictions(rec.model(ra[f])), metrics.test_predictions(rec.model(rb[f]))
+        if not pa.index.equals(pb.index):
+            raise ValueError(f"{ra[f]} and {rb[f]} were scored on different reviews")
+        dp.append(pa["correct"].to_numpy(float) - pb["correct"].to_numpy(float))
+    rng = np.random.default_rng(seed)
+    rows = []
+    for d, table in probs.items():
+        y = np.asarray(truth[d])
+        dom = np.array([((table[ra[f]].to_numpy() >= 0.5) == y).astype(float)
+                        - ((table[rb[f]].to_numpy() >= 0.5) == y).astype(float) for f in folds])
+        dp_gap, dom_gap = float(np.mean(np.concatenate(dp))), float(dom.mean())
+        stats = np.empty(n_boot)
+        for b in range(n_boot):
+            picked = rng.integers(len(folds), size=len(folds))
+            idx = rng.integers(dom.shape[1], size=dom.shape[1])
+            dp_b = np.mean([dp[k][rng.integers(len(dp[k]), size=len(dp[k]))].mean() for k in picked])
+            stats[b] = dom[picked][:, idx].mean() - dp_b
+        se = float(stats.std(ddof=1))
+        diff = dom_gap - dp_gap
+        p = float(2 * norm.sf(abs(diff) / se)) if se > 0 else (0.0 if diff else 1.0)
+        rows.append({"domain": d, "a": a_family, "b": b_family, "runs": len(folds),
+                     "n_dianping": int(sum(len(x) for x in dp)), "n_domain": int(dom.shape[1]),
+                     "dianping_gap": dp_gap, "domain_gap": dom_gap, "difference": diff,
+                     "ci_low": float(np.quantile(stats, 0.025)), "ci_high": float(np.quantile(stats, 0.975)),
+                     "se": se, "p_value": p})
+    out = pd.DataFrame(rows)
+    out["p_holm"] = metrics.holm(out["p_value"].to_numpy())
+    return out
 
 
 def predict_domains(predictors: dict, domains: dict) -> tuple[dict, dict, dict]:
@@ -373,19 +441,17 @@ def curve_lstm(draws: dict, valid: pd.DataFrame, test: pd.DataFrame, cfg=None) -
              "epochs_run": len(r.history)} for (seed, n, _), r in zip(jobs, fits)]
 
 
-def curve_bert(subsets: dict, valid: pd.DataFrame, test: pd.DataFrame, seed: int = 0, source=None) -> list[dict]:
-    """The transformer recipe of chapter 3.3 (bert.LR, bert.EPOCHS, batch size, pooling) on each
-    subset; test accuracy per size."""
+def curve_bert(subsets: dict, valid: pd.DataFrame, test: pd.DataFrame, seed: int = 0, cache=None) -> list[dict]:
+    """The transformer recipe of chapter 3.3 (book.bert.fit_frozen: the lower layers from ``cache``,
+    a book.bert.StateCache, bert.LR, bert.EPOCHS) on each subset; test accuracy per size."""
     from . import bert
 
-    source = source or bert.resolve_model()
+    cache = cache or bert.StateCache(bert.resolve_model())
     rows = []
     for n, sub in subsets.items():
         t0 = time.perf_counter()
-        dls = bert.dataloaders(source.tokenizer, sub, valid, bs=bert.BATCH_SIZE, max_len=bert.MAX_LEN)
-        learn = bert.learner(source, dls, pooling=bert.POOLING, seed=seed)
-        bert.train_model(learn, bert.EPOCHS, bert.LR)
-        prob = bert.predict_proba(learn.model, source.tokenizer, test["comment"], bert.MAX_LEN)
+        learn, _, _ = bert.fit_frozen(cache.source, cache, sub, valid, seed)
+        prob = bert.predict_proba(learn.full, cache.source.tokenizer, test["comment"], bert.MAX_LEN)
         acc = metrics.scores(test["sentiment"].to_numpy(), (prob >= 0.5).astype(int))["accuracy"]
         rows.append({"size": n, "seed": seed, "accuracy": acc, "seconds": time.perf_counter() - t0})
     return rows

@@ -32,13 +32,14 @@ GAIN_BAND = (0.07, 0.13)
 ORIGINAL_LSTM = "origlstm"          # record prefix of the original's LSTM recipe, trained again (3.2)
 MIXED = original.EXAMPLES["mixed"][0]
 
-MADE, EXTENSION, DESIGN = "made", "extension", "design"
-FORM_NAMES = {MADE: "原话的形式", EXTENSION: "本书的推广", DESIGN: "设计陈述"}
+MADE, EXTENSION, DESIGN, ROTATION = "made", "extension", "design", "rotation"
+# ROTATION: the book's extension again, on every fold of the rotation (five runs a family, chapters 4–5)
+FORM_NAMES = {MADE: "原话的形式", EXTENSION: "本书的推广", DESIGN: "设计陈述", ROTATION: "五折合起来"}
 
 
 @dataclass
 class Test:
-    form: str           # MADE, EXTENSION or DESIGN
+    form: str           # MADE, EXTENSION, ROTATION or DESIGN
     test: str           # how this book tested the claim in that form
     evidence: str       # the numbers, with their comparison
     runs: dict          # who → how many runs stand behind the test ({} for a design statement)
@@ -149,6 +150,7 @@ def _words(L: _Ledger) -> Claim:
                  f"{L.name(L.original_style)}"),
         L.better(ext, EXTENSION, f"把评论真正的词（字）交给 TF-IDF 之后，本书的 LSTM 各种子对最佳基准（{L.name(L.best)}），"
                  "第四章的成对 McNemar 检验（Holm 校正）", {"LSTM": len(L.lstm), "最佳基准": 1}, "最佳基准"),
+        _rotation_test(L, "best_baseline", "lstm", -1, "最佳基准", "LSTM"),
     ])
 
 
@@ -166,6 +168,15 @@ def _gain(L: _Ledger) -> Claim:
             {"diff": g["diff"], "ci95": g["ci95"]}))
     tests[0].evidence += (f"；原报告的图 {original.number('lstm_figure')} → {original.number('bert_figure')}，"
                           f"notebook 输出 {original.number('lstm_notebook')} → {original.number('bert_notebook')}")
+    rot = next(r for r in L.rec.get("results.rotation.tests") if (r["a"], r["b"]) == ("transformer", "lstm"))
+    ci = (rot["ci_low"], rot["ci_high"])
+    n_runs = len(L.rec.get("results.rotation.runs.transformer"))
+    tests.append(Test(
+        ROTATION, f"同一个差在五折合起来的 {rot['n']} 条测试评论上（每折各训练一次，第四章），区间用两级 bootstrap"
+                   "（先抽训练、再抽评论），对照同一个“近10%”区间",
+        f"本书 {rot['difference'] * 100:+.1f} 个百分点，区间 [{ci[0] * 100:+.1f}, {ci[1] * 100:+.1f}]",
+        {L.encoder: n_runs, "本书的 LSTM": len(L.rec.get("results.rotation.runs.lstm"))},
+        V.claim_band(rot["difference"], ci, GAIN_BAND, n_runs), {"diff": rot["difference"], "ci95": list(ci)}))
     return Claim("gain", original.quote("gain"), original.source("gain"), tests)
 
 
@@ -235,7 +246,21 @@ def _transfer_test(L: _Ledger) -> Claim:
                  "成对 McNemar 检验（Holm 校正）", {L.encoder: len(L.tr), "原报告式 LSTM": len(L.orig)}, "原报告式 LSTM"),
         L.better(ext, EXTENSION, "同样的检验，对本书的 LSTM 各种子（第四章，Holm 校正）",
                  {L.encoder: len(L.tr), "LSTM": len(L.lstm)}, "LSTM"),
+        _rotation_test(L, "transformer", "lstm", +1, L.encoder, "LSTM"),
     ])
+
+
+def _rotation_test(L: _Ledger, a: str, b: str, direction: int, name_a: str, name_b: str) -> Test:
+    """Family ``a`` against ``b`` on the rotation's pooled test reviews (chapter 4); the claim says
+    ``a`` − ``b`` has the sign ``direction``. Judged by the two-stage interval (runs and reviews)."""
+    rot = next(r for r in L.rec.get("results.rotation.tests") if (r["a"], r["b"]) == (a, b))
+    runs = {name_a: len(L.rec.get(f"results.rotation.runs.{a}")), name_b: len(L.rec.get(f"results.rotation.runs.{b}"))}
+    return Test(ROTATION, f"同样的比较放到五折合起来的 {rot['n']} 条测试评论上（每折各训练一次；两级 bootstrap 区间，"
+                          "精确 McNemar 检验，第四章，Holm 校正）",
+                f"{name_a}减{name_b} {rot['difference']:+.3f}，区间 {_ci((rot['ci_low'], rot['ci_high']))}，"
+                f"校正后 {p_is(rot['p_holm'])}", runs,
+                V.claim_verdict([V.claim_evidence(rot["difference"], direction, ci=(rot["ci_low"], rot["ci_high"]))],
+                                min(runs.values())))
 
 
 def _transfer_domains(L: _Ledger) -> Claim:
@@ -250,10 +275,18 @@ def _transfer_domains(L: _Ledger) -> Claim:
         parts.append(f"{DOMAIN_NAMES[d]}：{len(rs)} 对运行中{L.encoder}少损失 {min(diffs):+.3f} 到 {max(diffs):+.3f}，"
                      f"Holm 校正后显著的 {n_sig} 对")
     runs = {L.encoder: len(L.tr), "LSTM": len(L.lstm), "最佳基准": 1}
+    pooled = L.rec.get("results.generalization_pooled_drops")
+    n_runs = int(pooled[0]["runs"])
     return Claim("transfer_domains", original.quote("aim"), original.source("aim"), [Test(
         EXTENSION, f"不再训练，从点评换到外卖与购物评论时，{L.encoder}的准确率是否比最佳基准和 LSTM 下降得少"
-                   "（两个模型的变化之差，每一对运行一个检验，第五章，Holm 校正）",
-        "；".join(parts), runs, V.claim_verdict(ev, min(runs.values())))])
+                   "（两个模型的变化之差，第 0 折的每一对运行一个检验，第五章，Holm 校正）",
+        "；".join(parts), runs, V.claim_verdict(ev, min(runs.values()))), Test(
+        ROTATION, f"对最佳基准，把五折的训练都算上（点评一侧 {pooled[0]['n_dianping']} 条评论，两级 bootstrap 区间，第五章）",
+        "；".join(f"{DOMAIN_NAMES[r['domain']]}：损失之差 {r['difference']:+.3f}，区间 {_ci((r['ci_low'], r['ci_high']))}，"
+                 f"校正后 {p_is(r['p_holm'])}" for r in pooled),
+        {L.encoder: n_runs, "最佳基准": n_runs},
+        V.claim_verdict([V.claim_evidence(r["difference"], +1, ci=(r["ci_low"], r["ci_high"])) for r in pooled],
+                        n_runs))])
 
 
 def _fangbian(L: _Ledger) -> Claim:
@@ -289,8 +322,8 @@ def _layer_probe(L: _Ledger) -> Claim:
                    "若较低的层学的是通用特征、顶层专门于预训练任务，下半部分中按交叉验证选出的一层对新任务应好于顶层"
                    "（差的 95% 区间按两个独立准确率近似；第 3.3 节）",
         f"第 {low['layer']} 层 {_f(low['test_accuracy'])}，顶层（第 {top['layer']} 层）{_f(top['test_accuracy'])}，"
-        f"差 {diff:+.3f}，区间 {_ci(ci)}；微调前后的 CKA 下半部分平均 {lp['cka_lower_mean']:.2f}、"
-        f"上半部分 {lp['cka_upper_mean']:.2f}",
+        f"差 {diff:+.3f}，区间 {_ci(ci)}；本书的配方冻结下面 {lp['frozen']} 层，"
+        f"微调过的各层微调前后的 CKA 平均 {lp['cka_trained_mean']:.2f}",
         {L.encoder: 1}, V.claim_verdict([V.claim_evidence(diff, +1, ci=ci)], 1))])
 
 
@@ -348,7 +381,9 @@ def overview(rows):
         t = r.form(form) or (r.form(DESIGN) if form == MADE else None)
         if t is None:
             return "—"
-        return f"{t.verdict_zh}（{min(t.runs.values())}）" if t.runs else t.verdict_zh
+        text = f"{t.verdict_zh}（{min(t.runs.values())}）" if t.runs else t.verdict_zh
+        five = r.form(ROTATION) if form == EXTENSION else None
+        return text + (f"；五折：{five.verdict_zh}（{min(five.runs.values())}）" if five else "")
 
     return pd.DataFrame({"原报告的话": [r.quote for r in rows], "出处": [r.source for r in rows],
                          "原话的形式": [cell(r, MADE) for r in rows], "本书的推广": [cell(r, EXTENSION) for r in rows]})

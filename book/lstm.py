@@ -657,29 +657,43 @@ def load_predictor(path: Path | str | None = None, device=None) -> LSTMPredictor
     return LSTMPredictor(model, vocab, cfg, name=meta.get("name", "lstm"), info=info)
 
 
+def _score(jobs: Sequence[tuple[str, int, int, object]], cfg: LSTMConfig,
+           family: str) -> tuple[list[FitResult], pd.DataFrame]:
+    """Train one model per (name, seed, fold, splits) job side by side (:func:`fit_many`) and score
+    each once on its splits' test split with book.metrics.evaluate (recorded as ``name``)."""
+    from . import metrics
+
+    results = fit_many([{"train": sp.train, "valid": sp.valid, "cfg": cfg, "seed": seed,
+                         "name": name.rsplit("_", 1)[0]} for name, seed, _, sp in jobs])
+    fits, rows = [], []
+    for (name, seed, fold, sp), r in zip(jobs, results):
+        prob = r.predictor.predict_proba(sp.test["comment"].tolist())
+        e = metrics.evaluate(name, sp.test["sentiment"].to_numpy(), (prob >= 0.5).astype(int), prob=prob,
+                              review_ids=sp.test.index, seconds=r.seconds, family=family, seed=seed, fold=fold,
+                              best_epoch=r.best_epoch, epochs_run=len(r.history),
+                              valid_accuracy=r.valid_accuracy, device=r.predictor.info.get("device"),
+                              precision="fp32", **asdict(cfg))
+        fits.append(r)
+        rows.append({"model": e["name"], "seed": seed, "fold": fold, "best_epoch": r.best_epoch,
+                     "epochs_run": len(r.history), "valid_accuracy": r.valid_accuracy,
+                     "accuracy": e["accuracy"], "f1_macro": e["f1_macro"], "seconds": r.seconds})
+    return fits, pd.DataFrame(rows)
+
+
 def score_seeds(splits, cfg: LSTMConfig, seeds: Sequence[int],
                 name: str = "lstm", family: str = "lstm") -> tuple[list[FitResult], pd.DataFrame]:
     """Train one model per seed on splits.train (early stopping on splits.valid; side by side,
     :func:`fit_many`) and score each once on splits.test with book.metrics.evaluate (recorded as
     ``{name}_seed{seed}`` in metrics.json). Returns the fits and one row per seed."""
-    from . import metrics
+    fits, table = _score([(f"{name}_seed{seed}", seed, 0, splits) for seed in seeds], cfg, family)
+    return fits, table.drop(columns="fold")
 
-    fits, rows = [], []
-    y_true = splits.test["sentiment"].to_numpy()
-    results = fit_many([{"train": splits.train, "valid": splits.valid, "cfg": cfg, "seed": seed, "name": name}
-                        for seed in seeds])
-    for seed, r in zip(seeds, results):
-        prob = r.predictor.predict_proba(splits.test["comment"].tolist())
-        e = metrics.evaluate(f"{name}_seed{seed}", y_true, (prob >= 0.5).astype(int), prob=prob,
-                              review_ids=splits.test.index, seconds=r.seconds, family=family, seed=seed,
-                              best_epoch=r.best_epoch, epochs_run=len(r.history),
-                              valid_accuracy=r.valid_accuracy, device=r.predictor.info.get("device"),
-                              precision="fp32", **asdict(cfg))
-        fits.append(r)
-        rows.append({"model": e["name"], "seed": seed, "best_epoch": r.best_epoch,
-                     "epochs_run": len(r.history), "valid_accuracy": r.valid_accuracy,
-                     "accuracy": e["accuracy"], "f1_macro": e["f1_macro"], "seconds": r.seconds})
-    return fits, pd.DataFrame(rows)
+
+def score_folds(folds: dict, cfg: LSTMConfig, seed: int = 0, name: str = "lstm",
+                family: str = "lstm") -> tuple[list[FitResult], pd.DataFrame]:
+    """The same recipe and ``seed`` on each further fold of the rotation (book.data.fold_splits; fold 0
+    is :func:`score_seeds`' split), recorded as ``{name}_fold{f}``. Returns the fits and one row per fold."""
+    return _score([(f"{name}_fold{f}", seed, f, sp) for f, sp in folds.items() if f != 0], cfg, family)
 
 
 def grid_search(splits, cfg: LSTMConfig, embedding_dims: Sequence[int], hidden_dims: Sequence[int],

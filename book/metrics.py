@@ -215,6 +215,8 @@ def evaluate(name: str, y_true, y_pred, prob=None, review_ids=None, seconds: flo
     if clash:
         raise ValueError(f"{name}: {', '.join(clash)} would overwrite a computed score; pass it under another name")
     entry.update(info)
+    entry.setdefault("fold", 0)        # the rotation's fold whose test split this is (book.data.fold_splits)
+    entry.setdefault("seed", None)     # None: a model without a random seed of its own
     entry["test"] = {
         "review_id": [int(i) for i in ids],
         "y_true": y_true.tolist(),
@@ -224,6 +226,17 @@ def evaluate(name: str, y_true, y_pred, prob=None, review_ids=None, seconds: flo
     if save:
         update_metrics(lambda m: m.setdefault("models", {}).__setitem__(name, entry))
     return entry
+
+
+FOLD_NAMES = {"fold": "折", "n": "测试评论", "accuracy": "测试准确率", "ci_low": "区间下限", "ci_high": "区间上限"}
+
+
+def fold_table(entries) -> pd.DataFrame:
+    """One row per run of the rotation (records from :func:`evaluate`), in fold order: fold, test
+    reviews, accuracy and its 95 % bootstrap CI. Column names for the page: :data:`FOLD_NAMES`."""
+    rows = [{"fold": int(e["fold"]), "n": int(e["n"]), "accuracy": e["accuracy"], "ci_low": e["ci95"][0],
+             "ci_high": e["ci95"][1]} for e in entries]
+    return pd.DataFrame(rows).sort_values("fold", kind="stable").reset_index(drop=True)
 
 
 def summary_table(entries, extra=()) -> pd.DataFrame:
@@ -299,6 +312,69 @@ def paired_tests(record: Record, pairs) -> pd.DataFrame:
             raise ValueError(f"{a} and {b} were scored on different reviews")
         t = mcnemar(ea["test"]["y_true"], ea["test"]["y_pred"], eb["test"]["y_pred"])
         rows.append({"a": a, "b": b, "accuracy_a": ea["accuracy"], "accuracy_b": eb["accuracy"], **t})
+    df = pd.DataFrame(rows)
+    df["p_holm"] = holm(df["p_value"])
+    df["significant"] = df["p_holm"] < 0.05
+    return df
+
+
+# ---------------------------------------------------------------- the rotation: every fold's runs together
+
+
+def pooled_predictions(record: Record, family: str) -> pd.DataFrame:
+    """The test predictions of ``family``'s runs on every fold of the rotation (``Record.fold_runs``),
+    one row per review (indexed by review_id, sorted), with the fold and run that predicted it. Each
+    review lies in one fold's test split, so each was predicted by a model that never saw it."""
+    runs = record.fold_runs(family)
+    df = pd.concat([test_predictions(record.model(n)).assign(fold=f, run=n) for f, n in runs.items()]).sort_index()
+    if df.index.duplicated().any():
+        raise ValueError(f"the {family} runs' test splits overlap: {sorted(set(df.index[df.index.duplicated()]))[:5]}")
+    return df
+
+
+def two_stage_ci(values, folds, n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> tuple[float, float]:
+    """Percentile CI of the mean of per-review ``values`` (1/0 correct, or a paired difference of
+    them) that counts both sources of variation: each resample draws the folds (the runs) with
+    replacement, then each drawn fold's reviews with replacement."""
+    values, folds = np.asarray(values, dtype=float), np.asarray(folds)
+    groups = [values[folds == f] for f in np.unique(folds)]
+    rng = np.random.default_rng(seed)
+    stats = np.empty(n_boot)
+    for b in range(n_boot):
+        picked = rng.integers(len(groups), size=len(groups))
+        stats[b] = np.mean(np.concatenate([rng.choice(groups[g], size=len(groups[g])) for g in picked]))
+    alpha = (1 - level) / 2
+    return float(np.quantile(stats, alpha)), float(np.quantile(stats, 1 - alpha))
+
+
+def pooled_table(record: Record, families: dict) -> pd.DataFrame:
+    """Per family (``families``: label → "baseline", "lstm" or "bert"): runs, reviews, the pooled
+    accuracy over every fold's test split with its two-stage 95 % CI (:func:`two_stage_ci`), and the
+    lowest and highest accuracy of a single fold."""
+    rows = {}
+    for label, family in families.items():
+        p = pooled_predictions(record, family)
+        by_fold = p.groupby("fold")["correct"].mean()
+        lo, hi = two_stage_ci(p["correct"], p["fold"])
+        rows[label] = {"runs": len(by_fold), "n": len(p), "accuracy": float(p["correct"].mean()),
+                       "ci_low": lo, "ci_high": hi, "fold_min": float(by_fold.min()), "fold_max": float(by_fold.max())}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def pooled_tests(record: Record, pairs, families: dict) -> pd.DataFrame:
+    """Paired comparisons of families on the same reviews of the rotation: for each (label_a,
+    label_b) in ``pairs`` (labels of ``families``), the accuracy difference A − B with its two-stage
+    95 % CI (runs and reviews), and the exact McNemar test on the reviews with Holm's correction
+    across the pairs. The reviews must be the same for both families."""
+    rows = []
+    for a, b in pairs:
+        pa, pb = pooled_predictions(record, families[a]), pooled_predictions(record, families[b])
+        if not pa.index.equals(pb.index):
+            raise ValueError(f"{a} and {b} were tested on different reviews")
+        diff = pa["correct"].astype(float) - pb["correct"].astype(float)
+        lo, hi = two_stage_ci(diff, pa["fold"])
+        t = mcnemar(pa["y_true"], pa["y_pred"], pb["y_pred"])
+        rows.append({"a": a, "b": b, "n": len(pa), "difference": float(diff.mean()), "ci_low": lo, "ci_high": hi, **t})
     df = pd.DataFrame(rows)
     df["p_holm"] = holm(df["p_value"])
     df["significant"] = df["p_holm"] < 0.05

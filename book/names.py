@@ -32,6 +32,7 @@ DEFAULT_ENCODER = "bert-base-chinese"
 # the trained models' files (book.export writes them, book.predict and the 试一试 page read them)
 ONNX_FILE = "model.onnx"
 INT8_FILE = "model.int8.onnx"     # the transformer, dynamically quantized
+BASELINES_DIR = "baselines"       # artifacts/baselines/<name>.joblib: every baseline chapter 3.1 fitted
 
 # The one hint the package gives when a trained model is missing or unreadable.
 BUILD_HINT = "run `make book` to train and save the models"

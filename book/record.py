@@ -113,12 +113,16 @@ WRITERS = {
     "results.contrast": "chapters/05_generalization.md",
     "results.bert_int8": "chapters/03c_bert.md",
     "results.generalization": "chapters/05_generalization.md",
+    "results.generalization_runs": "chapters/05_generalization.md",
+    "results.generalization_pooled_drops": "chapters/05_generalization.md",
+    "results.rotation": "chapters/04_results.md",
     "results.learning_curve": "chapters/05_generalization.md",
     "results": "chapters/04_results.md",
     "manifest": "chapters/02_analysis.md",
     "chapters": "chapters/01_definition.md",
 }
-MODEL_WRITERS = (("lstm_seed", "chapters/03b_lstm.md"), ("bilstm_seed", "chapters/03b_lstm.md"),
+MODEL_WRITERS = (("lstm_seed", "chapters/03b_lstm.md"), ("lstm_fold", "chapters/03b_lstm.md"),
+                 ("bilstm_seed", "chapters/03b_lstm.md"),
                  ("origlstm_seed", "chapters/03b_lstm.md"),
                  ("bert", "chapters/03c_bert.md"), ("snownlp", "chapters/05_generalization.md"),
                  ("", "chapters/03a_baselines.md"))
@@ -203,10 +207,13 @@ class Record:
                               "(or `make book`)")
         return models[name]
 
-    def models(self, family: str | None = None) -> dict:
-        """name → record of every scored model (of one ``family``: baseline, lstm, bert, ...)."""
+    def models(self, family: str | None = None, every_fold: bool = False) -> dict:
+        """name → record of every model scored on fold 0's test split, the one the tables share (of one
+        ``family``: baseline, lstm, bert, ...); ``every_fold=True`` adds the runs on the rotation's
+        further folds (:meth:`fold_runs`), each scored on its own fold's test split."""
         models = self.get("models")
-        return {n: m for n, m in models.items() if family is None or m["family"] == family}
+        return {n: m for n, m in models.items()
+                if (family is None or m["family"] == family) and (every_fold or m["fold"] == 0)}
 
     def seed_names(self, prefix: str) -> list[str]:
         """The models trained once per seed under ``prefix`` ("lstm", "bilstm"), in seed order."""
@@ -216,6 +223,26 @@ class Record:
             raise RecordError(f"{self.source} has no {prefix}_seed* models: run "
                               f"{writer_of('models.' + prefix + '_seed0')} first (or `make book`)")
         return names
+
+    def fold_runs(self, family: str) -> dict[int, str]:
+        """fold → record name of the run of ``family`` ("baseline", "lstm", "bert") whose test split is
+        that fold of the rotation (book.data.fold_splits): fold 0 is the run the reproduction tables
+        show (the best baseline, ``lstm_seed0``, ``bert_seed0``), folds 1 … 4 are ``<name>_fold<f>``.
+        Together their test splits hold every review of the rotation's test blocks once."""
+        first = {"baseline": self.best_baseline(), "lstm": "lstm_seed0", "bert": "bert_seed0"}
+        if family not in first:
+            raise ValueError(f"unknown family {family!r}: choose from {', '.join(first)}")
+        prefix = "bert" if family == "bert" else first[family].removesuffix("_seed0")
+        self.model(first[family])
+        runs = {0: first[family]}
+        for n in self.get("models"):
+            m = re.fullmatch(rf"{re.escape(prefix)}_fold(\d+)", n)
+            if m:
+                runs[int(m.group(1))] = n
+        if len(runs) == 1:
+            raise RecordError(f"{self.source} has no {prefix}_fold* models: run "
+                              f"{writer_of('models.' + prefix + '_fold1')} first (or `make book`)")
+        return dict(sorted(runs.items()))
 
     def seed_summary(self, prefix: str) -> dict:
         """Test accuracy over the seeds of ``prefix``: names, accuracies, mean, sd (ddof 1), min, max."""

@@ -753,3 +753,31 @@ def short_cells(short) -> str:
     """5.1: the shopping sample's category × label cells with fewer reviews than asked for
     (``short``: (category, label name, n) triples), or that every cell has enough."""
     return "、".join(f"{c}的{y}评论只有 {n} 条" for c, y, n in short) or "每个格子都够"
+
+
+def rotation_pair(a: str, b: str, difference: float, ci, p_holm: float) -> str:
+    """One sentence on two families compared on the rotation's pooled test reviews (chapter 4):
+    ``difference`` = accuracy of ``a`` − ``b`` with its two-stage CI (runs and reviews) and the
+    Holm-adjusted McNemar p. A direction only where both the interval leaves out 0 and the test
+    is significant."""
+    lo, hi = (float(x) for x in ci)
+    head = f"{a}减{b}为 {difference:+.3f}（区间 [{lo:+.3f}, {hi:+.3f}]，校正后 {p_is(p_holm)}）"
+    excludes = lo > 0 or hi < 0
+    if excludes and p_holm < 0.05:
+        better, worse = (a, b) if difference > 0 else (b, a)
+        return f"{head}：{better}比{worse}更准，两种误差都算进去也站得住。"
+    if p_holm < 0.05:
+        return f"{head}：逐条评论的检验显著，但把五次训练之间的差别也算进去，区间包含 0，这个差别还不能归给做法本身。"
+    if excludes:
+        return f"{head}：区间不含 0，但逐条评论的检验校正后不显著，证据还不够下结论。"
+    return f"{head}：区间包含 0，检验也不显著，1000 条评论上两者的差别仍在误差之内。"
+
+
+def pooled_drop(domain: str, a: str, b: str, row) -> str:
+    """One clause on whether ``a`` loses less than ``b`` from dianping to ``domain`` over every fold
+    (a row of book.generalization.pooled_drops)."""
+    head = (f"{domain}上，{a}减{b}为 {row['domain_gap']:+.3f}，点评上为 {row['dianping_gap']:+.3f}，"
+            f"损失之差 {row['difference']:+.3f}（区间 [{row['ci_low']:+.3f}, {row['ci_high']:+.3f}]，校正后 {p_is(row['p_holm'])}）")
+    if row["p_holm"] < ALPHA and (row["ci_low"] > 0 or row["ci_high"] < 0):
+        return head + (f"：{a}损失得显著更少" if row["difference"] > 0 else f"：{b}损失得显著更少")
+    return head + "：差别在误差之内"

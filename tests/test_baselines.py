@@ -1,6 +1,8 @@
 """book.baselines on a tiny made-up corpus where the right answer is obvious."""
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -183,3 +185,22 @@ def test_results_table_and_text_helpers(train):
 def test_format_params_writes_booleans_as_the_tables_do():
     assert B.format_params({"sublinear_tf": False, "C": 1.0}) == "sublinear_tf = 否, C = 1"
     assert B.KERNEL_NAMES["linear"] == "线性"
+
+
+def test_score_folds_refits_the_chosen_settings_on_each_further_fold(train, held_out, artifacts):
+    from types import SimpleNamespace
+
+    b = B.tune_grid("tfidf_char_linearsvc", train, grid={"clf__C": [0.3]})
+    flipped = held_out.assign(sentiment=1 - held_out["sentiment"])            # a fold whose training labels lie
+    folds = {0: None, 1: SimpleNamespace(train_full=train, test=held_out),
+             2: SimpleNamespace(train_full=flipped, test=held_out)}
+    e1, e2 = B.score_folds(b, folds)
+    assert (e1["name"], e1["fold"], e1["family"], e1["params"]) == ("tfidf_char_linearsvc_fold1", 1, "baseline", b.params)
+    assert e1["accuracy"] == 1.0 and e2["accuracy"] == 0.0                     # each fold's own training data
+    assert e1["test"]["review_id"] == [int(i) for i in held_out.index]
+    saved = json.loads((artifacts / "metrics.json").read_text(encoding="utf-8"))["models"]
+    assert {"tfidf_char_linearsvc_fold1", "tfidf_char_linearsvc_fold2"} <= set(saved)
+    again = B.load_predictor(artifacts / "baselines" / "tfidf_char_linearsvc_fold2.joblib")
+    assert np.array_equal((again.predict_proba(held_out["comment"]) >= 0.5).astype(int), e2["test"]["y_pred"])
+    assert np.array_equal(b.predict_proba(held_out["comment"]), B.refit(b.model, train).predict_proba(
+        list(held_out["comment"]))[:, 1])                                      # same settings, same data: same model

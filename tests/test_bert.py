@@ -295,25 +295,46 @@ def test_seeds_one_on_a_cpu_three_on_a_gpu_or_as_asked(monkeypatch):
         bert.seeds("cpu")
 
 
-def test_fit_seed_scores_saves_and_publishes(source, tmp_path, monkeypatch):
+def test_fit_run_scores_saves_and_publishes_and_its_cached_prediction_agrees(source, tmp_path, monkeypatch):
     from types import SimpleNamespace
 
     monkeypatch.setenv("BOOK_ARTIFACTS", str(tmp_path))
     monkeypatch.setenv("BOOK_QUIET", "1")
     monkeypatch.setattr(bert, "EPOCHS", 2)
     data = frame(TEXTS_POS + TEXTS_NEG, [1] * 8 + [0] * 8)
-    dls = bert.dataloaders(source.tokenizer, data, data, bs=4)
-    run = bert.fit_seed(source, dls, SimpleNamespace(test=data), seed=3)
-    assert run.seed == 3 and run.best_epoch in (1, 2) and len(run.history) == 2
+    cache = bert.StateCache(source, frozen=1, device="cpu")
+    splits = SimpleNamespace(train=data, valid=data, test=data)
+    run = bert.fit_run(source, cache, splits, seed=3)
+    assert len(cache) == len(set(data["comment"]))          # the lower layers ran once per text
+    assert run.seed == 3 and run.best_epoch in (1, 2) and len(run.history) == 2 and run.n_trained < run.n_params
     assert run.path == tmp_path / "bert_runs" / "bert_seed3" and (run.path / bert.META_FILE).is_file()
-    assert run.record["seed"] == 3 and run.record["best_epoch"] == run.best_epoch
+    assert run.record["seed"] == 3 and run.record["fold"] == 0 and run.record["frozen"] == 1
+    assert run.record["test"]["review_id"] == list(data.index)
     import json
     models = json.loads((tmp_path / "metrics.json").read_text(encoding="utf-8"))["models"]
     assert models["bert_seed3"]["valid_accuracy"] == run.valid_accuracy
     published = bert.publish(run)
     assert published == tmp_path / "bert"
-    p = bert.load_predictor(published).predict_proba(list(data["comment"]))
+    p = bert.load_predictor(published, device="cpu", precision="fp32").predict_proba(list(data["comment"]))
     assert np.allclose(p, run.record["test"]["prob"], atol=1e-5)
+    cached = bert.FrozenPredictor(run.path, cache).predict_proba(list(reversed(data["comment"])))
+    assert np.allclose(cached[::-1], p, atol=1e-5)
+    other = bert.fit_run(source, cache, splits, seed=0, fold=2)
+    assert other.name == "bert_fold2" and other.record["fold"] == 2 and len(cache) == len(set(data["comment"]))
+    with pytest.raises(ValueError, match="seed 0 only"):
+        bert.run_name(1, fold=2)
+    with pytest.raises(ValueError, match="not trained with the lower 2 layers"):
+        bert.FrozenPredictor(run.path, bert.StateCache(source, frozen=2, device="cpu"))
+
+
+def test_train_precision_is_bf16_only_where_native_unless_set(monkeypatch):
+    monkeypatch.delenv("BOOK_PRECISION", raising=False)
+    monkeypatch.setattr(bert._device, "_native_bf16", lambda dev, cpuinfo=None: (False, "no"))
+    assert bert.train_precision("cpu") == "fp32"
+    monkeypatch.setattr(bert._device, "_native_bf16", lambda dev, cpuinfo=None: (True, "yes"))
+    assert bert.train_precision("cpu") == "bf16"
+    monkeypatch.setenv("BOOK_PRECISION", "fp32")
+    assert bert.train_precision("cpu") == "fp32"
 
 
 def test_integrated_gradients_within_doubles_steps_until_the_gap_is_small(trained):

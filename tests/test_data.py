@@ -368,3 +368,38 @@ def test_registry_keeps_dianping_and_the_public_sources():
     shop = data.DATASETS["online_shopping_10_cats"]
     assert shop.member == "online_shopping_10_cats.csv" and len(shop.member_sha256) == 64
     assert data.DATASETS["waimai_10k"].url.endswith("/waimai_10k/waimai_10k.csv")
+
+
+# ---------------------------------------------------------------- the rotation's folds
+
+
+def _reviews(n_per_label: int = 1000) -> pd.DataFrame:
+    df = pd.DataFrame({"sentiment": [1] * n_per_label + [0] * n_per_label,
+                       "comment": [f"评论{i}" for i in range(2 * n_per_label)]})
+    df.index.name = "review_id"
+    return df
+
+
+def test_fold_0_is_the_books_split_and_the_folds_test_splits_are_disjoint():
+    df = _reviews()
+    base = data.make_splits(df)
+    folds = {f: data.fold_splits(df, f) for f in range(data.FOLDS)}
+    assert all(folds[0].__dict__[k].equals(base.__dict__[k]) for k in ("train", "valid", "test"))
+    tests = [set(s.test.index) for s in folds.values()]
+    assert len(set().union(*tests)) == data.FOLDS * data.TEST_SIZE            # 1000 distinct reviews
+    valids = [set(s.valid.index) for s in folds.values()]
+    assert not set().union(*valids) & set().union(*tests)                    # no block both validates and tests
+    for s in folds.values():
+        parts = [set(s.train.index), set(s.valid.index), set(s.test.index)]
+        assert sum(map(len, parts)) == len(df) and len(set().union(*parts)) == len(df)
+        assert s.sizes() == {"train": 1600, "valid": 200, "test": 200}
+        assert s.test["sentiment"].sum() == 100 and s.valid["sentiment"].sum() == 100
+    assert data.fold_splits(df, 3).test.index.equals(folds[3].test.index)   # seeded: the same every time
+    assert not data.fold_splits(df, 3, seed=7).test.index.equals(folds[3].test.index)
+
+
+def test_a_fold_outside_the_rotation_or_uneven_labels_are_refused():
+    with pytest.raises(ValueError, match="fold must be between 0 and 4"):
+        data.fold_splits(_reviews(), 5)
+    with pytest.raises(ValueError, match="8 equal blocks"):
+        data.fold_splits(_reviews(1010), 1)

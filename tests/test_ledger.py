@@ -101,7 +101,7 @@ def test_sense_permutation_p_is_small_only_for_separated_senses():
 def _model(family, right, n=100):
     y = [1] * (n // 2) + [0] * (n - n // 2)
     pred = [t if i < right else 1 - t for i, t in enumerate(y)]
-    return {"family": family, "accuracy": right / n,
+    return {"family": family, "accuracy": right / n, "fold": 0,
             "test": {"review_id": list(range(n)), "y_true": y, "y_pred": pred}}
 
 
@@ -134,6 +134,19 @@ def made_up_record() -> dict:
                               "neighbours": [{"seed": k, "n": 34, "agreement": a, "chance": 0.5, "p": p}
                                              for k, a, p in ((0, 0.55, 0.6), (1, 0.5, 0.9), (2, 0.52, 0.7))]},
             "mixed_sentiment": {"whole": {"tfidf": 0.6, "lstm": 0.3, "bert": 0.13}},
+            "rotation": {"tests": [{"a": "transformer", "b": "lstm", "n": 1000, "difference": 0.02, "ci_low": -0.01,
+                                    "ci_high": 0.05, "p_holm": 0.2},
+                                   {"a": "transformer", "b": "best_baseline", "n": 1000, "difference": 0.001,
+                                    "ci_low": -0.02, "ci_high": 0.02, "p_holm": 1.0},
+                                   {"a": "best_baseline", "b": "lstm", "n": 1000, "difference": 0.07,
+                                    "ci_low": 0.03, "ci_high": 0.11, "p_holm": 0.001}],
+                         "families": {r: {"n": 1000, "accuracy": a} for r, a in
+                                      (("best_baseline", 0.88), ("lstm", 0.86), ("transformer", 0.88))},
+                         "runs": {"transformer": {str(f): f"bert_fold{f}" for f in range(5)},
+                                  "lstm": {str(f): f"lstm_fold{f}" for f in range(5)},
+                                  "best_baseline": {str(f): f"tfidf_fold{f}" for f in range(5)}}},
+            "generalization_pooled_drops": [{"domain": d, "runs": 5, "n_dianping": 1000, "difference": 0.06,
+                                             "ci_low": 0.02, "ci_high": 0.1, "p_holm": 0.001} for d in ledger.CROSS_DOMAINS],
             "generalization": {
                 "drop_tests": [{"domain": d, "a": tr, "b": b, "difference": 0.05, "p_holm": 0.001}
                                for d in ledger.CROSS_DOMAINS for b in (best, *seeds)],
@@ -145,7 +158,7 @@ def made_up_record() -> dict:
                                     tr: {"n_disagree": 26, "follows_first": 12 / 26, "p_first": 0.85}}},
             "fangbian": {"sentences": senses, "jieba": {s: ["方便面"] if "面" in s else ["方便"] for s in senses},
                          "cosine": cos, "contextual": {"same_sense": 0.9, "other_sense": 0.3}},
-            "layer_probe": {"n_test": 200, "cka_lower_mean": 0.95, "cka_upper_mean": 0.6,
+            "layer_probe": {"n_test": 200, "frozen": 8, "cka_trained_mean": 0.6,
                             "pretrained": [{"layer": k, "cv_accuracy": cv, "test_accuracy": acc}
                                            for k, cv, acc in ((0, 0.7, 0.7), (1, 0.8, 0.8), (2, 0.86, 0.85),
                                                               (3, 0.84, 0.83), (4, 0.81, 0.80))]},
@@ -164,6 +177,9 @@ def test_claims_on_a_made_up_record():
     assert rows["gain"].form(M).verdict == REP and "+12.0 个百分点" in rows["gain"].form(M).evidence
     assert "0.79 → 0.91" in rows["gain"].form(M).evidence and "7–13 个百分点" in rows["gain"].form(M).test
     assert rows["gain"].form(X).verdict == REP
+    # on the rotation's 1000 reviews: +2 points, the interval below the band: against the claim, five runs
+    rotation = rows["gain"].form(ledger.ROTATION)
+    assert "1000 条测试评论" in rotation.test and "+2.0 个百分点" in rotation.evidence and rotation.verdict != REP
     # two of three original-style seeds lean to the first half: the runs disagree
     assert rows["mixed_lstm"].form(M).verdict == UND and "种子 0 给 0.920" in rows["mixed_lstm"].form(M).evidence
     assert rows["mixed_lstm"].form(X).verdict == UND                      # seed 2 goes the other way
@@ -174,6 +190,14 @@ def test_claims_on_a_made_up_record():
     assert rows["tsne_reading"].form(M).verdict == REP and rows["tsne_reading"].form(X).verdict == NOT
     assert rows["transfer_test"].form(X).verdict == UND                   # one pair of runs not significant
     assert rows["transfer_domains"].form(X).verdict == REP and rows["transfer_domains"].form(M) is None
+    # the rotation: +0.020 with an interval reaching below 0 (five runs each): not reproduced, not refuted
+    pooled_test = rows["transfer_test"].form(ledger.ROTATION)
+    # the baseline 7 points above the LSTM over five runs each: "LSTM better than traditional models" refuted
+    words = rows["words"].form(ledger.ROTATION)
+    assert words.verdict == V.REFUTED and "最佳基准减LSTM +0.070" in words.evidence
+    assert "1000 条测试评论" in pooled_test.test and "E5减LSTM +0.020" in pooled_test.evidence and pooled_test.verdict != REP
+    pooled_drop = rows["transfer_domains"].form(ledger.ROTATION)             # every fold: both domains' intervals above 0
+    assert "点评一侧 1000 条评论" in pooled_drop.test and pooled_drop.verdict == REP and "+0.060" in pooled_drop.evidence
     assert rows["fangbian"].form(D).verdict == UNT and rows["fangbian"].form(X).verdict == REP
     assert rows["layer_probe"].form(X).verdict == UND and "第 2 层 0.850" in rows["layer_probe"].form(X).evidence
     assert all(r.quote.startswith("「") and r.source and r.tests for r in rows.values())

@@ -3,6 +3,7 @@ saving; book.probe (what the model learned) on the same tiny model."""
 from __future__ import annotations
 
 import copy
+import json
 
 import numpy as np
 import pandas as pd
@@ -425,3 +426,18 @@ def test_original_recipe_answers_asks_every_run(trained):
     assert table.loc["测试集准确率"].tolist() == ["0.800", "0.825", "0.780"]
     assert table.loc[f"P(正面)：「{texts[1]}」", "原报告 notebook"] == "0.121"
     assert table.loc["训练秒数"].tolist() == ["61", "70", "—"]
+
+
+def test_score_folds_trains_each_further_fold_and_records_it(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    monkeypatch.setenv("BOOK_ARTIFACTS", str(tmp_path))
+    a, b = made_up(60, 5), made_up(30, 6)
+    folds = {0: None, 1: SimpleNamespace(train=a, valid=b, test=b), 2: SimpleNamespace(train=a, valid=b, test=a)}
+    fits, table = L.score_folds(folds, L.LSTMConfig(**{**TINY, "epochs": 2}), seed=0, name="lstm")
+    assert list(table["model"]) == ["lstm_fold1", "lstm_fold2"] and list(table["fold"]) == [1, 2]
+    saved = json.loads((tmp_path / "metrics.json").read_text(encoding="utf-8"))["models"]
+    assert saved["lstm_fold1"]["fold"] == 1 and saved["lstm_fold1"]["seed"] == 0 and saved["lstm_fold1"]["family"] == "lstm"
+    assert saved["lstm_fold2"]["test"]["review_id"] == [int(i) for i in a.index]
+    state1, state2 = (f.predictor.model.state_dict() for f in fits)
+    assert all(torch.equal(state1[k], state2[k]) for k in state1)             # same data and seed: same model

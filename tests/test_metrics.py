@@ -429,3 +429,63 @@ def test_manifest_says_what_to_reproduce_the_run_from(artifacts, tmp_path_factor
 def test_cpu_name_reads_cpuinfo():
     assert device.cpu_name("processor\t: 0\nmodel name\t: Some CPU 9000\nflags\t: sse\n") == "Some CPU 9000"
     assert device.cpu_name("") != ""
+
+
+# ---------------------------------------------------------------- the rotation
+
+
+def rotation_record(right: dict, n: int = 20, folds: int = 5) -> dict:
+    """A record with a best baseline, an LSTM and a transformer on ``folds`` folds of ``n`` reviews
+    each; ``right[family][fold]``: how many of the fold's reviews the family's run gets right."""
+    first = {"baseline": "tfidf_char_linearsvc", "lstm": "lstm_seed0", "bert": "bert_seed0"}
+    models = {}
+    for fam, name in first.items():
+        for f in range(folds):
+            ids = list(range(f * n, (f + 1) * n))
+            y = [i % 2 for i in ids]
+            pred = [t if k < right[fam][f] else 1 - t for k, t in enumerate(y)]
+            key = name if f == 0 else f"{name.removesuffix('_seed0')}_fold{f}"
+            models[key] = {"family": fam, "fold": f, "accuracy": right[fam][f] / n,
+                           "test": {"review_id": ids, "y_true": y, "y_pred": pred, "prob": None}}
+    models["tfidf_original_style"] = {**models["tfidf_char_linearsvc"], "fold": 0}
+    return {"models": models, "results": {"baselines": {"best_by_cv": "tfidf_char_linearsvc"}}}
+
+
+def test_pooled_predictions_table_and_tests_use_every_fold():
+    rec = record.Record(rotation_record({"baseline": [18] * 5, "lstm": [14] * 5, "bert": [19, 19, 18, 19, 19]}))
+    assert rec.fold_runs("lstm") == {0: "lstm_seed0", 1: "lstm_fold1", 2: "lstm_fold2", 3: "lstm_fold3", 4: "lstm_fold4"}
+    assert set(rec.models()) == {"tfidf_char_linearsvc", "lstm_seed0", "bert_seed0", "tfidf_original_style"}
+    assert len(rec.models(every_fold=True)) == 16
+    p = metrics.pooled_predictions(rec, "bert")
+    assert list(p.index) == list(range(100)) and p.loc[45, "run"] == "bert_fold2" and p["correct"].sum() == 94
+    table = metrics.pooled_table(rec, {"best": "baseline", "lstm": "lstm", "tr": "bert"})
+    assert table.loc["tr", "accuracy"] == pytest.approx(0.94) and table.loc["tr", "fold_min"] == pytest.approx(0.9)
+    assert (table["n"] == 100).all() and (table["runs"] == 5).all()
+    assert (table["ci_low"] <= table["accuracy"]).all() and (table["accuracy"] <= table["ci_high"]).all()
+    tests = metrics.pooled_tests(rec, [("tr", "lstm"), ("tr", "best")], {"best": "baseline", "lstm": "lstm", "tr": "bert"})
+    tr_lstm = tests.iloc[0]
+    assert tr_lstm["difference"] == pytest.approx(0.24) and tr_lstm["a_only"] == 24 and tr_lstm["b_only"] == 0
+    assert tr_lstm["ci_low"] > 0 and tr_lstm["significant"]
+    assert tests.iloc[1]["p_holm"] >= tests.iloc[1]["p_value"]
+
+
+def test_two_stage_ci_is_wider_when_the_runs_differ():
+    same = np.r_[np.ones(16), np.zeros(4)]
+    values_same = np.tile(same, 5)
+    values_diff = np.r_[np.ones(20), np.ones(20), np.r_[np.ones(12), np.zeros(8)], np.ones(20), np.r_[np.ones(8), np.zeros(12)]]
+    folds = np.repeat(np.arange(5), 20)
+    lo_s, hi_s = metrics.two_stage_ci(values_same, folds)
+    lo_d, hi_d = metrics.two_stage_ci(values_diff, folds)
+    assert values_same.mean() == values_diff.mean() == 0.8
+    assert hi_d - lo_d > hi_s - lo_s
+    assert metrics.two_stage_ci(values_same, folds) == (lo_s, hi_s)           # seeded
+
+
+def test_pooled_runs_must_not_overlap_and_must_exist():
+    data = rotation_record({"baseline": [18] * 5, "lstm": [14] * 5, "bert": [19] * 5})
+    data["models"]["bert_fold2"]["test"]["review_id"] = list(range(20))      # fold 0's reviews again
+    with pytest.raises(ValueError, match="overlap"):
+        metrics.pooled_predictions(record.Record(data), "bert")
+    data = rotation_record({"baseline": [18], "lstm": [14], "bert": [19]}, folds=1)
+    with pytest.raises(record.RecordError, match="no bert_fold. models: run chapters/03c_bert.md"):
+        record.Record(data).fold_runs("bert")

@@ -140,3 +140,15 @@ def test_tick_labels_use_the_minus_sign_not_a_hyphen():
     labels = [t.get_text() for t in ax.get_xticklabels()]
     plt.close(fig)
     assert any(s.startswith("\u2212") for s in labels) and not any(s.startswith("-") for s in labels)
+
+
+def test_rotation_chart_marks_each_familys_pooled_accuracy_and_its_folds(book_style):
+    table = pd.DataFrame({"accuracy": [0.88, 0.84], "ci_low": [0.85, 0.80], "ci_high": [0.91, 0.88],
+                          "fold_min": [0.855, 0.79], "fold_max": [0.90, 0.89], "n": [1000, 1000]},
+                         index=["最佳基准", "LSTM"])
+    fig, ax = plt.subplots()
+    plots.rotation_chart(table, ax=ax)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["LSTM", "最佳基准"]        # sorted by accuracy
+    assert {t.get_text() for t in ax.texts} == {"0.880", "0.840"} and "1000" in ax.get_xlabel()
+    assert ax.get_xlim()[0] <= 0.76 and not glyph_warnings(fig)
+    plt.close(fig)

@@ -173,10 +173,14 @@ def test_chapter_3_2_original_recipe_and_the_mixed_review(artifacts):
 
 
 def test_chapter_3_3_runs_scores_attributions_and_layers(artifacts):
-    run = SimpleNamespace(seconds=120.0, n_params=1.2e7, best_epoch=3, valid_accuracy=0.86,
-                          record={"accuracy": 0.88, "f1_macro": 0.879, "ci95": [0.83, 0.92], "precision": "fp32"})
-    v = sections.bert_runs({0: run}, pd.DataFrame({"seconds": [30.0, 30.0]}), {"device": "cpu", "device_name": "Zen"}, "fp32")
-    assert v["n_seeds"] == 1 and v["seed_minutes"] == 2.0 and v["best_epochs"] == "种子 0 第 3 个" and v["n_params_wan"] == 1200
+    run = SimpleNamespace(seconds=120.0, n_params=1.2e7, n_trained=3e6, best_epoch=3, valid_accuracy=0.86, seed=0,
+                          fold=0, record={"accuracy": 0.88, "f1_macro": 0.879, "ci95": [0.83, 0.92], "precision": "fp32"})
+    fold2 = SimpleNamespace(**{**vars(run), "fold": 2, "best_epoch": 4})
+    v = sections.bert_runs([run, fold2], pd.DataFrame({"seconds": [30.0, 30.0]}), {"device": "cpu", "device_name": "Zen"},
+                           "bf16", type("Cache", (), {"seconds": 30.0, "__len__": lambda self: 3})())
+    assert v["n_seeds"] == 1 and v["n_runs"] == 2 and v["train_minutes"] == 4.0 and v["n_params_wan"] == 1200
+    assert v["best_epochs"] == "第 0 折（种子 0）第 3 个、第 2 折（种子 0）第 4 个" and v["n_trained_wan"] == 300
+    assert v["n_cached"] == 3 and v["cache_seconds"] == 30.0 and "bf16" in v["precision_text"]
     s = sections.bert_scores({0: run}, 0, pd.DataFrame({"accuracy": [0.88]}), 200)
     assert s["ci_width"] == pytest.approx(0.09) and s["seed_spread"].startswith("只训练了 1 个种子")
     attr = pd.DataFrame({"token": ["[CLS]", "不", "差", "好吃", "[SEP]"], "attribution": [0.0, -2.0, -1.26, 1.65, 0.0],
@@ -187,9 +191,11 @@ def test_chapter_3_3_runs_scores_attributions_and_layers(artifacts):
     pre = pd.DataFrame({"layer": [0, 1, 2, 3, 4], "cv_accuracy": [0.6, 0.7, 0.8, 0.75, 0.7],
                         "test_accuracy": [0.61, 0.72, 0.81, 0.77, 0.71]})
     cka = np.array([1.0, 0.99, 0.97, 0.6, 0.4])
-    p, entry_ = sections.layer_probe(pre, cka, 0.88, 0, 1600, 200)
+    p, entry_ = sections.layer_probe(pre, cka, 0.88, 0, 1600, 200, frozen=2)
     assert p["probe_best_layer"] == 2 and p["probe_best_acc"] == 0.81 and p["n_layers"] == 4
-    assert entry_["cka_lower_mean"] == pytest.approx(0.98) and entry_["cka_upper_mean"] == pytest.approx(0.5)
+    assert entry_["cka_trained_mean"] == pytest.approx(0.5) and p["cka_first_trained"] == 3
+    with pytest.raises(ValueError, match="frozen=4"):
+        sections.layer_probe(pre, cka, 0.88, 0, 1600, 200, frozen=4)
     assert written(artifacts)["results"]["layer_probe"]["best_layer_by_cv"] == 2
 
 
@@ -264,6 +270,7 @@ def test_chapter_6_reads_chapters_3_to_5_from_the_record():
     assert v["gain_baseline"] == pytest.approx(0.32) and v["tr"] == 0.9 and v["lstm"] == pytest.approx(0.8)
     assert v["build_minutes"] == 8.0 and v["overlap_some"] == 31 and v["v_expectation"] and v["v_mixed"]
     assert v["ci_lo"] == pytest.approx(10) and "E5" in v["v_tr_baseline"]
+    assert v["rot_n"] == 1000 and v["v_rot_lstm"].startswith("E5减LSTM为 +0.020") and "误差之内" in v["v_rot_best_baseline"]
     n = sections.lstm_vectors(rec)
     assert (n["orig_n"], n["orig_n_near"], n["lstm_init"]) == (3, 0, 0.1) and "34 个正负面词中有 80%" in n["tsne_sentence"]
     data = conclusion_record()
@@ -293,10 +300,33 @@ def test_chapter_5_families_drop_tests_and_guarded_sentences():
     assert tests["p_holm"].iloc[0] < 0.05 and tests["p_holm"].iloc[1] > 0.05 and tests["favours"].iloc[0] == "t"
     assert summary.loc[summary["family_b"] == "B", "a_better"].item() == 1
     changes = {"waimai_10k": gen.drops(dp, dom["waimai_10k"])}
-    sections.check_domain_sentences(changes, tests.assign(domain="waimai_10k"), ["t", "b", "l"], "b", ["l"])
+    pooled = pd.DataFrame([{"domain": "waimai_10k", "difference": 0.2, "ci_low": 0.1, "p_holm": 0.001}])
+    sections.check_domain_sentences(changes, tests.assign(domain="waimai_10k"), pooled, ["t", "b", "l"], ["l"])
     better = {"waimai_10k": {**dom["waimai_10k"], "t": np.ones(300, dtype=bool)}}
     with pytest.raises(book.ClaimNoLongerHolds, match="比在点评测试集上低"):
-        sections.check_domain_sentences({"waimai_10k": gen.drops(dp, better["waimai_10k"])}, tests, ["t", "b", "l"], "b", ["l"])
+        sections.check_domain_sentences({"waimai_10k": gen.drops(dp, better["waimai_10k"])}, tests, pooled, ["t", "b", "l"], ["l"])
+    with pytest.raises(book.ClaimNoLongerHolds, match="把五折的训练都算上"):       # the pooled interval reaches 0
+        sections.check_domain_sentences(changes, tests.assign(domain="waimai_10k"), pooled.assign(ci_low=-0.01),
+                                        ["t", "b", "l"], ["l"])
+
+
+def test_chapter_5_pooled_drops_pair_each_fold_and_count_both_sides(artifacts):
+    from test_metrics import rotation_record
+
+    rec = record.Record(rotation_record({"baseline": [18] * 5, "lstm": [14] * 5, "bert": [18] * 5}, n=20))
+    y = np.array([1, 0] * 50)
+    runs = {**rec.fold_runs("bert"), **{10 + f: n for f, n in rec.fold_runs("baseline").items()}}
+    # on the domain every transformer run is right on all 100 reviews, every baseline run on 70
+    probs = pd.DataFrame({n: np.where(np.arange(100) < (100 if n.startswith("bert") else 70), y, 1 - y).astype(float)
+                          for n in runs.values()})
+    out = gen.pooled_drops(rec, "bert", "baseline", {"waimai_10k": probs}, {"waimai_10k": y}, n_boot=300)
+    row = out.iloc[0]
+    assert (row["runs"], row["n_dianping"], row["n_domain"]) == (5, 100, 100)
+    assert row["dianping_gap"] == 0 and row["domain_gap"] == pytest.approx(0.3) and row["difference"] == pytest.approx(0.3)
+    assert row["ci_low"] > 0 and row["p_holm"] < 0.05
+    v = sections.pooled_drop_values(out, "T", "B")
+    assert v["v_pooled_drop"].startswith("外卖评论上，T减B为 +0.300") and "T损失得显著更少" in v["v_pooled_drop"]
+    assert written(artifacts)["results"]["generalization_pooled_drops"][0]["runs"] == 5
 
 
 def test_chapter_5_snownlp_is_scored_and_recorded_like_every_model(artifacts):
@@ -332,3 +362,72 @@ def test_chapter_5_samples_curves_and_contrast_clauses(artifacts):
                                   {"lstm": ["lstm_seed0"], "transformer": ["bert_seed0"]}, "E5")
     assert k["contrast_n"] == 3 and k["contrast_counts"] == "点评测试集 3 条（共 9 条）" and k["v_clause_tr"]
     assert written(artifacts)["results"]["contrast"]["by_word"] == {"但是": 2, "不过": 1}
+
+
+# ---------------------------------------------------------------- the rotation (chapter 4) and every transformer run (5.2)
+
+
+def test_chapter_4_rotation_compares_the_families_on_the_pooled_reviews(artifacts):
+    from test_metrics import rotation_record
+
+    rec = record.Record(rotation_record({"baseline": [18] * 5, "lstm": [14] * 5, "bert": [19, 19, 18, 19, 19]}))
+    table, tests, v = sections.rotation(rec, {"best_baseline": "最佳基准", "lstm": "LSTM", "transformer": "Transformer"})
+    assert v["rot_n"] == 100 and v["rot_runs"] == 5 and v["rot_transformer"] == pytest.approx(0.94)
+    assert v["v_rot_transformer_lstm"].startswith("Transformer减LSTM为 +0.240") and "Transformer比LSTM更准" in v["v_rot_transformer_lstm"]
+    assert "误差之内" in v["v_rot_transformer_best_baseline"]                      # +0.04 on 100 reviews
+    kept = written(artifacts)["results"]["rotation"]
+    assert kept["runs"]["lstm"]["3"] == "lstm_fold3" and len(kept["tests"]) == 3
+
+
+def test_rotation_pair_gives_a_direction_only_when_interval_and_test_agree():
+    from book import verdicts
+
+    assert "A比B更准" in verdicts.rotation_pair("A", "B", 0.05, (0.01, 0.09), 0.01)
+    assert "B比A更准" in verdicts.rotation_pair("A", "B", -0.05, (-0.09, -0.01), 0.01)
+    assert "不能归给做法本身" in verdicts.rotation_pair("A", "B", 0.03, (-0.01, 0.07), 0.01)
+    assert "证据还不够" in verdicts.rotation_pair("A", "B", 0.03, (0.01, 0.07), 0.2)
+    assert "误差之内" in verdicts.rotation_pair("A", "B", 0.01, (-0.02, 0.04), 0.6)
+
+
+def test_chapter_5_every_transformer_run_on_the_domains(artifacts):
+    data = made_up_record()
+    data["models"]["bert_fold1"] = {**data["models"]["bert_seed0"], "fold": 1, "seed": 0, "accuracy": 0.85}
+    data["models"]["bert_seed0"]["seed"] = 0
+    rec = record.Record(data)
+    truth = {"waimai_10k": np.array([1, 0, 1, 0]), "online_shopping_10_cats": np.array([1, 1, 0, 0])}
+    probs = {"waimai_10k": pd.DataFrame({"bert_seed0": [0.9, 0.1, 0.8, 0.2], "bert_fold1": [0.9, 0.9, 0.8, 0.2]}),
+             "online_shopping_10_cats": pd.DataFrame({"bert_seed0": [0.9, 0.1, 0.2, 0.2], "bert_fold1": [0.9, 0.9, 0.2, 0.2]})}
+    runs = gen.run_accuracy(rec, ["bert_seed0", "bert_fold1"], probs, truth)
+    assert list(runs["fold"]) == [0, 1] and list(runs["waimai_10k"]) == [1.0, 0.75] and list(runs["dianping"]) == [0.9, 0.85]
+    scores = {d: {"best": {"all": {"accuracy": 0.8}}} for d in truth}
+    v = sections.transformer_runs(runs, scores, "best")
+    assert (v["n_tr_runs"], v["runs_waimai_above"], v["runs_shop_above"]) == (2, 1, 1)
+    assert v["runs_waimai_min"] == 0.75 and v["runs_shop_min"] == 0.75 and v["runs_shop_base"] == 0.8
+    assert written(artifacts)["results"]["generalization_runs"][1]["run"] == "bert_fold1"
+
+
+def test_chapter_6_guards_its_hand_written_sentences():
+    from test_findings import supporting_record
+
+    data = supporting_record()          # a tie on the pooled reviews, both above the LSTM; every run above the baseline
+    fam = [{"domain": d, "family_a": "E5", "family_b": b, "n": n, "a_better": n, "b_better": 0}
+           for d in ("waimai_10k", "online_shopping_10_cats") for b, n in (("最佳基准", 1), ("LSTM", 3))]
+    data["results"]["generalization"].update(family_tests=fam, drop_summary=fam)
+    data["results"]["generalization"]["waimai_10k"]["models"]["snownlp"] = {"all": {"accuracy": 0.7}}
+    data["results"]["generalization"]["online_shopping_10_cats"]["models"]["snownlp"] = {"all": {"accuracy": 0.8}}
+    data["results"]["generalization"]["waimai_10k"]["n"] = 1538
+    data["results"]["generalization"]["online_shopping_10_cats"]["n"] = 2380
+    rec = record.Record(data)
+    sections.check_conclusion_sentences(rec)
+    v = sections.transfer(rec, "E5")
+    assert v["tr_runs"] == 5 and v["w_min"] == 0.85 and v["w_base"] == 0.75 and v["w_less"] == 0.06
+    assert "LSTM" in v["v_transfer_acc_lstm"] and "最佳基准" not in v["v_transfer_acc_lstm"]
+    broken = [lambda d: d["results"]["rotation"]["tests"][0].update(p_holm=0.01, ci_low=0.01),
+              lambda d: d["results"]["generalization_runs"][2].update(waimai_10k=0.7),
+              lambda d: d["results"]["generalization_pooled_drops"][1].update(ci_low=-0.01)]
+    for change, sentence in zip(broken, ("是平手", "每一次都高于最佳基准", "对最佳基准，也是")):
+        data = supporting_record()
+        data["results"]["generalization"].update(family_tests=fam, drop_summary=fam)
+        change(data)
+        with pytest.raises(book.ClaimNoLongerHolds, match=sentence):
+            sections.check_conclusion_sentences(record.Record(data))
