@@ -44,7 +44,7 @@ from sphinx.application import Sphinx
 from sphinx.ext.mathjax import MATHJAX_URL
 from sphinx.util import logging
 
-from book.display import spaced  # the one rule for Han/Latin spacing (the package is installed in the venv)
+from book.display import minus_signs, spaced  # the one rule for Han/Latin spacing and for minus signs (installed)
 from book.names import CJK_RANGES
 
 logger = logging.getLogger(__name__)
@@ -242,14 +242,13 @@ def space_han_latin(block: nodes.Element) -> None:
 
 SUPERSCRIPT = str.maketrans("-+0123456789", "⁻⁺⁰¹²³⁴⁵⁶⁷⁸⁹")
 SCIENTIFIC = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)e([-+]?)0*(\d+)(?![\w.])")
-HYPHEN_MINUS = re.compile(r"(?<![\w.\-/\u2212])-(?=\d)")
 P_VALUE = re.compile(r"(?<![A-Za-z_])p(?=\s?(?:[=<>≈≤≥]|值))")
 
 
 def typeset(text: str) -> str:
     """Minus signs and powers of ten in running text: '-0.015' → '−0.015', '6.81e-12' → '6.81 × 10⁻¹²'."""
     text = SCIENTIFIC.sub(lambda m: f"{m[1]} × 10" + (m[2].replace("+", "") + m[3]).translate(SUPERSCRIPT), text)
-    return HYPHEN_MINUS.sub("\u2212", text)
+    return minus_signs(text)
 
 
 def space_around_code(block: nodes.Element) -> None:

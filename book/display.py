@@ -281,6 +281,15 @@ def table_number(caption: str) -> str:
 _HAN_LATIN = re.compile(f"(?<=[{CJK_RANGES}])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9%])(?=[{CJK_RANGES}])")
 
 
+HYPHEN_MINUS = re.compile(r"(?<![\w.\-/\u2212])-(?=\d)")
+
+
+def minus_signs(text: str) -> str:
+    """'-0.015' → '−0.015' in running text (a hyphen before a digit that starts a number), the
+    rule the book's Sphinx extension applies to the pages and the findings apply to their raw HTML."""
+    return HYPHEN_MINUS.sub(MINUS, text)
+
+
 def spaced(text: str) -> str:
     """``text`` with a space wherever a Han character meets a Latin letter or digit (or a
     digit's %): generated sentences set like the hand-written prose around them."""

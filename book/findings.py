@@ -121,9 +121,10 @@ def html(items) -> str:
     from chapter 6 with MyST-NB's cross-document glue), Han and Latin spaced as in the prose."""
     from html import escape
 
-    from .display import spaced
+    from .display import minus_signs, spaced
 
     if not items:
         raise ValueError("no findings to show")
-    rows = "".join(f"<li><strong>{escape(spaced(title))}</strong>：{escape(spaced(text))}</li>" for title, text in items)
+    rows = "".join(f"<li><strong>{escape(spaced(title))}</strong>：{escape(minus_signs(spaced(text)))}</li>"
+                   for title, text in items)
     return f'<ol class="book-findings">{rows}</ol>'

@@ -49,6 +49,7 @@ def test_findings_on_a_record_that_supports_them():
     assert page.startswith('<ol class="book-findings"><li><strong>原报告对它的 LSTM 的观察复现了</strong>：')
     assert page.count("<li>") == 6
     assert "E5 0.883" in page                            # Han and Latin spaced as in the prose
+    assert "[−0.020, +0.020]" in page and "[-0.020" not in page      # minus signs, as the pages set them
 
 
 @pytest.mark.parametrize("change, sentence", [
