@@ -580,12 +580,17 @@ def history(learn: Learner) -> pd.DataFrame:
     return df
 
 
+def _by_length(lengths, bs: int):
+    """Positions in chunks of ``bs``, longest first: batches of items of similar length."""
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    for k in range(0, len(order), bs):
+        yield order[k:k + bs]
+
+
 def _length_batches(ids: list[list[int]], pad_id: int, bs: int):
     """(positions, batch) pairs over token-id lists, longest first: each batch holds ``bs`` lists
     of similar length, right-padded with ``pad_id`` only to its own longest."""
-    order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
-    for k in range(0, len(order), bs):
-        idx = order[k:k + bs]
+    for idx in _by_length([len(i) for i in ids], bs):
         batch = torch.full((len(idx), len(ids[idx[0]])), pad_id, dtype=torch.long)
         for row, i in enumerate(idx):
             batch[row, :len(ids[i])] = torch.tensor(ids[i])
@@ -821,9 +826,7 @@ class FrozenPredictor:
     def predict_proba(self, texts, bs: int = 64) -> np.ndarray:
         states = self.cache.states(texts)
         out = np.empty(len(states))
-        order = sorted(range(len(states)), key=lambda i: -states[i].shape[0])
-        for k in range(0, len(order), bs):
-            idx = order[k:k + bs]
+        for idx in _by_length([s.shape[0] for s in states], bs):
             batch = torch.stack([x for x, _ in _pad_states([(states[i], 0) for i in idx])]).to(self.cache.device)
             out[idx] = torch.softmax(self.model(batch), dim=-1)[:, 1].cpu().numpy()
         return out

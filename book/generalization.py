@@ -37,7 +37,6 @@ METRICS = ("accuracy", "f1_macro", "balanced_accuracy")
 MIN_COUNT = 5             # a word scored by log-ratio in a domain appears at least this often
 PER_CELL = 120            # shopping reviews per category × label (fewer where a cell has fewer)
 CURVE_SIZES = (100, 200, 400, 800, 1600)
-BASELINE_DIR = BASELINES_DIR
 LSTM_RUNS_DIR = "lstm_runs"
 STATUS_NAMES = {"flipped": "方向相反", "weaker": "明显变弱", "absent": "几乎不出现", "kept": "保持"}
 
@@ -83,7 +82,7 @@ def model_path(rec: record.Record, name: str) -> Path:
     art = record.artifacts_dir()
     family = rec.model(name)["family"]
     if family == "baseline":
-        path = art / BASELINE_DIR / f"{name}.joblib"
+        path = art / BASELINES_DIR / f"{name}.joblib"
         if path.is_file():
             return path
         if name == rec.saved_model("tfidf") and (art / "tfidf.joblib").is_file():
