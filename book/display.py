@@ -314,6 +314,16 @@ def seed_spread(values, what: str = "测试集准确率", saved: float | None = 
     return out if saved is None else f"{out}，保存给预测器的那个种子为 {float(saved):.3f}"
 
 
+def signed_range(values, digits: int = 3) -> str:
+    """Signed differences as a sentence quotes them: '+0.010' for one, '+0.010 到 +0.060' for several
+    (smallest to largest); one run's difference is not a range."""
+    v = sorted(float(x) for x in values)
+    if not v:
+        raise ValueError("signed_range needs at least one value")
+    lo, hi = f"{v[0]:+.{digits}f}", f"{v[-1]:+.{digits}f}"
+    return lo if lo == hi else f"{lo} 到 {hi}"
+
+
 def glue_values(prefix: str, values: dict) -> None:
     """``glue(f"{prefix}_{key}", value, display=False)`` for every item: the values a chapter's
     prose quotes, glued in one call. numpy scalars become plain Python numbers; sentences are

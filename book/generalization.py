@@ -506,6 +506,26 @@ def family_summary(tests: pd.DataFrame, family, alpha: float = ALPHA) -> pd.Data
     return pd.DataFrame(rows)
 
 
+def family_state(summary, domain: str, a: str, b: str) -> tuple[str, int, int]:
+    """How the rows of :func:`family_summary` settle families ``a`` against ``b`` on ``domain``
+    (the row may list them in either order): ('a' every pair favours a significantly, 'b' every
+    pair favours b, 'none' no pair is significant, 'some_a' / 'some_b' some pairs favour one side
+    and none the other, 'split' some each way), with the number of pairs and of those favouring
+    ``a``. A pair the summary lacks raises KeyError."""
+    rows = pd.DataFrame(summary)
+    for fa, fb, flip in ((a, b, False), (b, a, True)):
+        hit = rows[(rows["domain"] == domain) & (rows["family_a"] == fa) & (rows["family_b"] == fb)]
+        if len(hit):
+            r = hit.iloc[0]
+            n, for_a, for_b = int(r["n"]), int(r["a_better"]), int(r["b_better"])
+            if flip:
+                for_a, for_b = for_b, for_a
+            state = ("a" if for_a == n else "b" if for_b == n else "none" if for_a == for_b == 0
+                     else "some_a" if for_b == 0 else "some_b" if for_a == 0 else "split")
+            return state, n, for_a
+    raise KeyError(f"no comparison of {a} and {b} on {domain} in the family summary")
+
+
 def drop_tests(dianping_correct: dict, domain_correct: dict, families: dict, family_of: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Does the transformer lose less than the other families? Each of its seeds against each
     seed of the best baseline and the LSTM (``families``: family → model names), on every domain
@@ -536,7 +556,7 @@ def category_heatmap(acc: pd.DataFrame, ax=None, title: str = ""):
     sns.heatmap(acc, annot=True, fmt=".2f", cmap="RdYlGn", vmin=low, vmax=1.0, center=0.5, cbar=True, ax=ax,
                 annot_kws={"fontsize": 11}, cbar_kws={"label": "准确率（0.5 为瞎猜）"})
     ax.set(title=title, xlabel="商品类别", ylabel="模型")
-    ax.tick_params(axis="x", rotation=0)
+    plt.setp(ax.get_xticklabels(), rotation=30, ha="right", rotation_mode="anchor")   # ten names, none touching
     ax.tick_params(axis="y", rotation=0)
     return ax
 

@@ -185,16 +185,18 @@ def comparison_chart(table: pd.DataFrame, ax=None, metric: str = "accuracy", n_t
 
 def rotation_chart(table: pd.DataFrame, ax=None):
     """Pooled accuracy over the rotation's folds (table from book.metrics.pooled_table, index the
-    display names): a dot with its two-stage 95 % CI, and ticks at the lowest and highest single fold."""
+    display names): a dot with its two-stage 95 % CI and its value above it, and hollow diamonds at
+    the lowest and highest single fold (unlike the interval's caps)."""
     ax = ax or plt.gca()
     t = table.sort_values("accuracy")
     y = np.arange(len(t))
     err = np.vstack([t["accuracy"] - t["ci_low"], t["ci_high"] - t["accuracy"]])
     ax.errorbar(t["accuracy"], y, xerr=err, fmt="o", color=sns.color_palette("deep")[0], capsize=3)
-    ax.scatter(np.r_[t["fold_min"], t["fold_max"]], np.r_[y, y], marker="|", s=120, color="grey", zorder=3)
+    ax.scatter(np.r_[t["fold_min"], t["fold_max"]], np.r_[y, y], marker="D", s=36, facecolors="none",
+               edgecolors="grey", linewidths=1.2, zorder=3)
     ax.set_yticks(y, t.index)
-    for yy, (v, hi) in enumerate(zip(t["accuracy"], t[["ci_high", "fold_max"]].max(axis=1))):
-        ax.text(hi + 0.005, yy, f"{v:.3f}", va="center", fontsize=11)
+    for yy, v in enumerate(t["accuracy"]):
+        ax.text(v, yy + 0.18, f"{v:.3f}", ha="center", va="bottom", fontsize=11)
     lo = max(0.0, float(t[["ci_low", "fold_min"]].min().min()) - 0.03)
     ax.set(xlim=(lo, 1.0), ylim=(-0.6, len(t) - 0.4), ylabel="",
            xlabel=f"准确率（五折合起来 {int(t['n'].iloc[0])} 条测试评论）")

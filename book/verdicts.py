@@ -1,16 +1,13 @@
-"""Sentences that depend on numbers. A chapter never types a verdict by hand ("足够精确",
-"两者一致") next to a number that could contradict it: it calls one of these small, tested
-functions with the numbers, and glues the sentence it returns.
+"""Sentences whose wording depends on numbers in ways a page cannot settle in advance: the
+ledger's verdicts, and the short readings a chapter glues where the direction is genuinely open
+("足够精确" or not). Where the direction is settled, a chapter writes the sentence by hand with the
+numbers glued in, and guards it with :func:`book.expect` (the checks live in :mod:`book.sections`).
 
 Every function returns Chinese prose for the page (one or two sentences, no trailing space).
 """
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # annotations only: the sentences need no pandas
-    import pandas as pd
 
 ALPHA = 0.05
 
@@ -131,10 +128,6 @@ def laplace(valid_ppl: dict) -> str:
 # ---------------------------------------------------------------- chapters 4 and 5: comparisons
 
 
-def _gap(name: str) -> str:
-    """The space between a name and a number after it, none after a full-width bracket ("LSTM（种子 1）0.49")."""
-    return "" if name[-1:] in "）」" else " "
-
 
 def than(a: str, b: str, diff: float, digits: int = 3) -> str:
     """'A比B高 0.015' / 'A比B低 0.015' / 'A与B持平' for ``diff`` = A − B, rounded to ``digits``
@@ -145,115 +138,7 @@ def than(a: str, b: str, diff: float, digits: int = 3) -> str:
     return f"{a}比{b}{'高' if d > 0 else '低'} {abs(d):.{digits}f}"
 
 
-def pair(a: str, acc_a: float, b: str, acc_b: float, p_holm: float, n: int, caveat: bool = True) -> str:
-    """One paired comparison on ``n`` test reviews, after Holm's correction. ``caveat=False``
-    leaves out the note that no evidence of a difference is no evidence of equality (for a
-    second such comparison in the same paragraph)."""
-    diff = acc_a - acc_b
-    if p_holm < ALPHA:
-        hi, lo = (a, b) if diff > 0 else (b, a)
-        return (f"{hi}比{lo}高 {abs(diff):.3f}，Holm 校正后 {p_is(p_holm)}：在这 {n} 条测试评论上，"
-                "这个差异站得住")
-    return (f"{than(a, b, diff)}，Holm 校正后 {p_is(p_holm)}：在这 {n} 条测试评论上分不出高下"
-            + ("（没有证据表明两者不同，但这不等于两者一样好）" if caveat else ""))
-
-
-def seeds_vs(a: str, b: str, diffs, p_holm, b_seeds: int = 1) -> str:
-    """A model family ``a`` trained with several seeds against ``b``: one model, or a family of
-    ``b_seeds`` seeds (then ``diffs`` and ``p_holm`` hold every pair of seeds): how many differ
-    significantly after Holm's correction, and in which direction on average.
-    ``diffs``: accuracy of each seed (pair) of ``a`` minus that of ``b``."""
-    diffs, p_holm = list(diffs), list(p_holm)
-    if len(diffs) != len(p_holm) or not diffs or len(diffs) % b_seeds:
-        raise ValueError("seeds_vs needs one accuracy difference and one p-value per seed (pair)")
-    k = sum(p < ALPHA for p in p_holm)
-    if len(diffs) == 1:
-        head = f"{a}（只有 1 个种子）与{b}相差 {diffs[0]:+.3f}，Holm 校正后 {p_is(p_holm[0])}"
-        if not k:
-            return head + "：差异不显著，而且只有一次训练，不能据此说整个模型族"
-        return (head + f"：{a}的这一个种子{'更好' if diffs[0] > 0 else '更差'}；"
-                "只有一次训练，不能据此说整个模型族")
-    mean = sum(diffs) / len(diffs)
-    unit = "种子" if b_seeds == 1 else "对种子"
-    who = (f"{a}的 {len(diffs)} 个种子与{b}相比" if b_seeds == 1 else
-           f"{a}的 {len(diffs) // b_seeds} 个种子与{b}的 {b_seeds} 个种子两两相比（{len(diffs)} 对）")
-    head = f"{who}，准确率之差从 {min(diffs):+.3f} 到 {max(diffs):+.3f}（平均 {mean:+.3f}）"
-    if k == 0:
-        return head + f"，Holm 校正后没有一{'个' if b_seeds == 1 else '对'}{'种子' if b_seeds == 1 else ''}的差异显著"
-    if k == len(diffs) and all(d > 0 for d in diffs) or k == len(diffs) and all(d < 0 for d in diffs):
-        side = "更好" if mean > 0 else "更差"
-        return head + f"，每{'个' if b_seeds == 1 else '一对'}{'种子' if b_seeds == 1 else ''}的差异在 Holm 校正后都显著：{a}确实{side}"
-    return (head + f"，其中 {k} {'个' if b_seeds == 1 else ''}{unit}的差异在 Holm 校正后显著、其余不显著：结论取决于随机种子，"
-            "不能说一个模型族胜过另一个")
-
-
-def contrast_errors(rates: dict, n_contrast: int) -> str:
-    """Error rates on reviews with and without a contrast word (但是, 不过…), per model label:
-    ``rates[label] = (with, without)``."""
-    parts = [f"{m}在含转折词的评论上错误率 {w:.1%}，不含的 {wo:.1%}" for m, (w, wo) in rates.items()]
-    worse = [m for m, (w, wo) in rates.items() if w > wo]
-    if len(worse) == len(rates):
-        head = "每个模型在含转折词的评论上都错得更多"
-    elif worse:
-        head = f"只有{'、'.join(worse)}在含转折词的评论上错得更多"
-    else:
-        head = "含转折词的评论并没有让哪个模型错得更多"
-    return ("；".join(parts) + f"。{head}，但这一组只有 {n_contrast} 条评论，"
-            "差别落在抽样波动之内也不奇怪，只能当作线索")
-
-
 NEAR_HALF = 0.05     # a probability this close to 0.5 is "almost no lean", whatever side of the threshold
-
-
-def mixed_sentence(probs: dict, first: str, second: str, units: dict | None = None) -> str:
-    """How each saved model read the mixed review and its halves. ``probs[label]`` =
-    (P(positive) of the whole, of the first half, of the second half). The whole and the second
-    half are negative to a human reader; the first half (「不差」 = not bad) is mildly positive.
-    ``units[label]``: what that model read in the first half (its jieba words, pieces or
-    n-grams), so the explanation of a misread 「不差」 fits what the model actually received."""
-    whole_neg = [m for m, (w, _, _) in probs.items() if w < 0.5]
-    whole_pos = [m for m in probs if m not in whole_neg]
-    first_ok = [m for m, (_, f, _) in probs.items() if f >= 0.5]
-    first_bad = [m for m in probs if m not in first_ok]
-    second_ok = [m for m, (_, _, s) in probs.items() if s < 0.5]
-    out = []
-    if not whole_pos:
-        out.append("整句被每个模型判为负面，与人的读法一致")
-    elif not whole_neg:
-        out.append("整句被每个模型判为正面，与人的读法相反")
-    else:
-        out.append(f"整句被{'、'.join(whole_neg)}判为负面（与人的读法一致），被{'、'.join(whole_pos)}判为正面")
-    close = [m for m in first_bad if abs(probs[m][1] - 0.5) < NEAR_HALF]
-    clear = [m for m in first_bad if m not in close]
-
-    def firsts(models):  # one model's number alone, several with their names
-        if len(models) == 1:
-            return f"{probs[models[0]][1]:.2f}"
-        return "，".join(f"{m}{_gap(m)}{probs[m][1]:.2f}" for m in models)
-
-    lead = f"前半句「{first}」是轻微的肯定，"      # said once, by the first clause that needs it
-    if close:
-        out.append(f"{lead}{'、'.join(close)}给它的 P(正面) 离 0.5 不到 {NEAR_HALF}（{firsts(close)}）："
-                   "按 0.5 的门槛算是负面，实际上几乎没有倾向")
-        lead = "对前半句，"
-    if clear:
-        ps = firsts(clear)
-        whole_word = [m for m in clear if units and "不差" in units.get(m, ())]
-        split = [m for m in clear if m not in whole_word]
-        why = []
-        if whole_word:
-            why.append(f"{'、'.join(whole_word)}读入的单位里有「不差」这个整体，它的分量是从训练评论里学来的，错不在看不懂「不」")
-        if split:
-            why.append(f"{'、'.join(split)}读到的是分开的「不」和「差」，而「差」在训练评论里几乎总是负面信号")
-        out.append(f"{lead}{'、'.join(clear)}却把它判为负面（P(正面)：{ps}）：" + "；".join(why))
-    else:
-        out.append(f"前半句「{first}」被每个模型读成了正面，「不差」没有被读反")
-    if len(second_ok) == len(probs):
-        out.append(f"后半句「{second}」被每个模型判为负面")
-    else:
-        miss = [m for m in probs if m not in second_ok]
-        out.append(f"后半句「{second}」被{'、'.join(miss)}判为正面：「好吃」是很强的正面信号，「不怎么」对它的否定没有被读出来")
-    return "。".join(out) + "。"
 
 
 # ---------------------------------------------------------------- chapters 3.2 (LSTM) and 3.3 (transformer)
@@ -370,6 +255,9 @@ def prefix_reading(first_prob: float, after_first: float, final: float, n_negati
     return out
 
 
+TUNED, PROBE = "微调后的模型", "选出的那一层上的探针"
+
+
 def probe_reading(probe_acc: float, tuned_acc: float, n_test: int) -> str:
     """The best frozen layer's linear probe (``probe_acc``, one deterministic fit) against the
     fine-tuned model's test accuracy (``tuned_acc``, the mean over its seeds), judged against the
@@ -378,9 +266,9 @@ def probe_reading(probe_acc: float, tuned_acc: float, n_test: int) -> str:
     noise = 1.96 * math.sqrt(2 * p * (1 - p) / n_test)
     diff = tuned_acc - probe_acc
     if abs(diff) <= noise:
-        return (f"{than('微调整个网络（各种子平均）', '冻结特征加逻辑回归', diff)}，在 {n_test} 条测试评论的噪声"
+        return (f"{than(TUNED, PROBE, diff)}，在 {n_test} 条测试评论的噪声"
                 f"（约 ±{noise:.3f}）之内：在这份数据上分不出两种用法的高下。")
-    better, worse = ("微调整个网络（各种子平均）", "冻结特征加逻辑回归") if diff > 0 else ("冻结特征加逻辑回归", "微调整个网络（各种子平均）")
+    better, worse = (TUNED, PROBE) if diff > 0 else (PROBE, TUNED)
     return (f"{better}比{worse}高 {abs(diff):.3f}，超过 {n_test} 条测试评论的噪声（约 ±{noise:.3f}）。")
 
 
@@ -427,29 +315,6 @@ def balanced_test(n_pos: int, n_neg: int) -> str:
         return f"两类评论数量相等（{counts}），两种错误的代价也没有理由不同，此时准确率既直观又不会被类别不平衡误导。"
     return (f"两类评论数量不等（{counts}），全部猜较多的一类就能得到 {max(n_pos, n_neg) / (n_pos + n_neg):.1%} 的准确率，"
             "所以读准确率时要和这个数比较，并参考宏平均的指标。")
-
-
-def expectation(encoder: str, rank: int, n_models: int, vs_best: str, significant: bool, diff: float,
-                ties: int = 0) -> str:
-    """Chapter 1 expected the pretrained encoder to be best: what this run says. ``rank`` is its
-    place by test accuracy among ``n_models`` (1 = best), ``vs_best`` the comparison sentence
-    with the best baseline, ``significant`` whether that difference survived Holm's correction,
-    ``diff`` = encoder accuracy − best baseline accuracy, ``ties`` how many other models have
-    exactly its accuracy (``rank`` is then 1 + the number of models strictly better)."""
-    where = "最高" if rank == 1 else f"第 {rank} 高"
-    if ties:
-        where = f"并列{where}（与 {ties} 个模型同分）"
-    if rank == 1 and significant:
-        verdict = "这个预期在本次的测试集上得到了支持"
-    elif rank == 1:
-        verdict = "它的准确率虽然最高，但与最佳基准的差异在统计上站不住，所以这个预期只得到了很弱的支持"
-    elif significant and diff > 0:
-        verdict = "它显著好于最佳基准，但不是所有模型中最好的，这个预期只得到了部分支持"
-    elif significant:
-        verdict = "它显著不如最佳基准，这个预期在本次的测试集上没有得到支持"
-    else:
-        verdict = "它并不是最好的，但与最佳基准的差异也不显著：这个预期在本次的测试集上既没有被证实，也没有被推翻"
-    return f"第一章预期预训练模型最好。本次 {n_models} 个模型中，{encoder}的测试准确率排在{where}；{vs_best}。{verdict}"
 
 
 def skew(mean: float, median: float, unit: str = "个字符") -> str:
@@ -564,158 +429,6 @@ def runs_note(runs: dict) -> str:
 # ---------------------------------------------------------------- chapter 5: other domains
 
 
-def family_verdict(summary: pd.DataFrame, domain_name, what: str = "更准") -> str:
-    """The rows of :func:`family_summary` (one per domain and pair of families) summed up
-    instead of read out: which pairs every seed pair settles (and which way, ``what``: 更准,
-    损失更小 …), how many no seed pair settles, and which depend on the seeds."""
-    clear, none, mixed, clear_n = [], [], [], []
-    for r in summary.itertuples():
-        where = domain_name(r.domain)
-        if r.a_better == r.n or r.b_better == r.n:
-            win, lose = (r.family_a, r.family_b) if r.a_better == r.n else (r.family_b, r.family_a)
-            clear.append(f"{where}上{win}比{lose}")
-            clear_n.append(r.n)
-        elif r.a_better == 0 and r.b_better == 0:
-            none.append(f"{where}上{r.family_a}与{r.family_b}")
-        else:
-            mixed.append(f"{where}上{r.family_a}与{r.family_b}（{r.n} 对中 {r.a_better + r.b_better} 对显著）")
-    parts = []
-    if clear:
-        if max(clear_n) == 1:      # one run of each family: one test, not "every pair of seeds"
-            parts.append(f"{len(clear)} 组显著（每组只有一对运行，一次比较）：{'、'.join(clear)}{what}")
-        elif min(clear_n) == 1:
-            parts.append(f"{len(clear)} 组显著且方向一致（其中有的组只有一对运行）：{'、'.join(clear)}{what}")
-        else:
-            parts.append(f"{len(clear)} 组的每一对运行都显著且方向一致：{'、'.join(clear)}{what}")
-    if none:
-        parts.append(f"{len(none)} 组没有一对分得出高下" + (f"（{'、'.join(none)}）" if len(none) <= 2 else ""))
-    if mixed:
-        parts.append(f"{len(mixed)} 组的结论取决于种子：{'、'.join(mixed)}")
-    return f"Holm 校正后，表中 {len(summary)} 组模型族的比较里，" + "；".join(parts) + "。"
-
-
-def change_verdict(domain: str, table: pd.DataFrame) -> str:
-    """``table`` from :func:`drops` (index: display names). Which models lost accuracy beyond the
-    noise of both samples, which did not, and the exceptions whose accuracy rose."""
-    n = len(table)
-    lost = list(table.index[table["ci_high"] < 0])
-    rose = list(table.index[table["change"] >= 0])
-    if len(lost) == n:
-        s = f"换到{domain}，{n} 个模型的准确率都下降了，而且每一个的下降都超出了两边样本合起来的误差。"
-    elif not lost:
-        s = f"换到{domain}，{n} 个模型中没有一个的下降超出两边样本合起来的误差。"
-    else:
-        s = (f"换到{domain}，{n} 个模型中有 {len(lost)} 个的下降超出了两边样本合起来的误差，"
-             f"其余 {n - len(lost)} 个（{'、'.join(m for m in table.index if m not in lost)}）分不出是否下降。")
-    if rose:
-        s += f"准确率不降反升的是{'、'.join(rose)}。"
-    return s
-
-
-def oov_verdict(in_domain: float, others: dict) -> str:
-    """Compare the out-of-vocabulary share of each other domain (name → share) with the dianping
-    test split's."""
-    parts = []
-    for domain, share in others.items():
-        ratio = share / in_domain if in_domain else float("inf")
-        if ratio >= 1.5:
-            parts.append(f"{domain}中的未登录词比例是点评测试集的 {ratio:.1f} 倍")
-        elif ratio <= 1 / 1.5:
-            parts.append(f"{domain}中的未登录词比例反而低于点评测试集")
-        else:
-            parts.append(f"{domain}中的未登录词比例与点评测试集相近")
-    return "；".join(parts) + "。"
-
-
-def shift_verdict(counts: dict, control: dict, k: int) -> str:
-    """``counts``: domain name → {status: number of the ``k`` strongest dianping words}, from
-    :func:`polarity_shift`; ``control``: the same for the held-out dianping test reviews. Says
-    whether any word flips, and reads the weakening against the control: words chosen for their
-    extreme training log-ratio weaken in any fresh sample (regression to the mean)."""
-    parts = []
-    flipped = {d: c.get("flipped", 0) for d, c in counts.items()}
-    if not any(flipped.values()):
-        parts.append(f"{k} 个词里没有一个在新领域中方向相反：「同一个词，意思反了」在这里一个例子也没有找到")
-    else:
-        parts.append("方向相反的词：" + "、".join(f"{d} {n} 个" for d, n in flipped.items()))
-    weak = "、".join(f"{d} {c.get('weaker', 0)} 个" for d, c in counts.items())
-    absent = f"另有 {control.get('absent', 0)} 个在那 200 条里出现太少、无法计算"
-    if control.get("weaker", 0):
-        parts.append(f"明显变弱的词{weak}，而在同一领域、训练时没见过的点评测试集上也有 {control['weaker']} 个"
-                     f"（{absent}）：按训练集上最极端的数值挑出的词，换一份新样本本来就会变弱一些，变弱不全是领域的差别")
-    else:
-        parts.append(f"明显变弱的词{weak}；在同一领域、训练时没见过的点评测试集上没有一个明显变弱（{absent}），"
-                     "这个对照太小，说明不了变弱里有多少来自领域、多少只是换了一份样本")
-    return "；".join(parts) + "。"
-
-
-def last_clause_verdict(rows: dict) -> str:
-    """From :func:`clause_following` per model: is the last clause alone a better guide to the
-    label than the first, for every model, none, or some?"""
-    valid = [r for r in rows.values() if r["n_disagree"]]
-    if not valid:
-        return "没有模型给两半不同的判断，无从比较前后两半。"
-    k = sum(r["last_accuracy"] > r["first_accuracy"] for r in valid)
-    if k == len(valid):
-        return (f"{k} 个模型只看后半句都比只看前半句准：在这些转折句里，评论者的态度多半在转折之后。")
-    if k == 0:
-        return f"{len(valid)} 个模型只看前半句都比只看后半句准：在这些转折句里，态度多半在转折之前。"
-    return f"{len(valid)} 个模型中有 {k} 个只看后半句比只看前半句准，其余的反过来：前后两半哪一半更能代表态度，因模型而异。"
-
-
-def curve_verdicts(curves: dict, n_test: int) -> str:
-    """The last doubling of the training reviews for several models in one sentence (instead of one
-    near-identical sentence each): ``curves`` maps a model's display name to (sizes, mean accuracy
-    per size), in size order. Each gain is judged against the noise of two accuracies on the same
-    ``n_test`` reviews, as :func:`curve_verdict` does."""
-    if not curves:
-        raise ValueError("curve_verdicts needs at least one model")
-    parts, up, down, flat, bands = [], [], [], [], []
-    for model, (sizes, accs) in curves.items():
-        sizes, accs = list(sizes), list(accs)
-        if len(sizes) < 2 or len(sizes) != len(accs):
-            raise ValueError(f"{model}: a curve needs at least two sizes and one accuracy per size")
-        gain = accs[-1] - accs[-2]
-        p = (accs[-1] + accs[-2]) / 2
-        noise = 1.96 * math.sqrt(2 * p * (1 - p) / n_test)
-        bands.append(noise)
-        parts.append(f"{model}（{sizes[-2]} → {sizes[-1]} 条）{100 * gain:+.1f}")
-        (up if gain > noise else down if gain < -noise else flat).append(model)
-    out = (f"训练评论最后一次加倍时，准确率的变化（百分点）是{'，'.join(parts)}；{n_test} 条测试评论上两次测量的误差范围约 "
-           f"±{100 * min(bands):.0f} 到 ±{100 * max(bands):.0f} 个百分点。")
-    if up:
-        out += f"超出误差范围、曲线还在上升的：{'、'.join(up)}，更多点评数据对它仍然有用。"
-    if down:
-        out += f"多给数据反而变差、超出误差范围的：{'、'.join(down)}，值得怀疑这次训练是否正常。"
-    if flat:
-        out += f"其余（{'、'.join(flat)}）的变化在误差范围之内，这个测试集判断不了它们的曲线末端是否还在上升。"
-    return out
-
-
-def clause_verdicts(family: str, rows: dict, alpha: float = ALPHA) -> str:
-    """One sentence for all runs of a model family (``rows``: run name → :func:`clause_following`'s
-    record) instead of one per run: how often the whole-review answer follows the first clause,
-    and which way each run leans beyond chance."""
-    if not rows:
-        raise ValueError("clause_verdicts needs at least one run")
-    seen = {m: r for m, r in rows.items() if r["n_disagree"]}
-    if not seen:
-        return f"{family}在每条转折评论上都给两半相同的判断，无从看它跟哪一半。"
-    share = "、".join(f"{r['follows_first']:.0%}" for r in seen.values())
-    n = "、".join(str(r["n_disagree"]) for r in seen.values())
-    first = [m for m, r in seen.items() if r["p_first"] < alpha and r["follows_first"] > 0.5]
-    last = [m for m, r in seen.items() if r["p_first"] < alpha and r["follows_first"] < 0.5]
-    runs = f"{len(seen)} 次运行" if len(seen) > 1 else "唯一的一次运行"
-    out = f"{family}（{runs}）在两半判断不同的 {n} 条评论中，整句跟前半句的比例为 {share}"
-    if len(first) == len(seen):
-        return out + ("：每次运行都显著偏向前半句。" if len(seen) > 1 else "：显著偏向前半句。")
-    if len(last) == len(seen):
-        return out + ("：每次运行都显著偏向后半句。" if len(seen) > 1 else "：显著偏向后半句。")
-    if not first and not last:
-        return out + "：都与一半分不开，看不出偏向哪一半。"
-    return out + f"：显著偏向前半句的 {len(first)} 次，偏向后半句的 {len(last)} 次，结论取决于运行。"
-
-
 # ---------------------------------------------------------------- small phrases of the sections (book.sections)
 
 
@@ -755,29 +468,3 @@ def short_cells(short) -> str:
     return "、".join(f"{c}的{y}评论只有 {n} 条" for c, y, n in short) or "每个格子都够"
 
 
-def rotation_pair(a: str, b: str, difference: float, ci, p_holm: float) -> str:
-    """One sentence on two families compared on the rotation's pooled test reviews (chapter 4):
-    ``difference`` = accuracy of ``a`` − ``b`` with its two-stage CI (runs and reviews) and the
-    Holm-adjusted McNemar p. A direction only where both the interval leaves out 0 and the test
-    is significant."""
-    lo, hi = (float(x) for x in ci)
-    head = f"{a}减{b}为 {difference:+.3f}（区间 [{lo:+.3f}, {hi:+.3f}]，校正后 {p_is(p_holm)}）"
-    excludes = lo > 0 or hi < 0
-    if excludes and p_holm < 0.05:
-        better, worse = (a, b) if difference > 0 else (b, a)
-        return f"{head}：{better}比{worse}更准，两种误差都算进去也站得住。"
-    if p_holm < 0.05:
-        return f"{head}：逐条评论的检验显著，但把五次训练之间的差别也算进去，区间包含 0，这个差别还不能归给做法本身。"
-    if excludes:
-        return f"{head}：区间不含 0，但逐条评论的检验校正后不显著，证据还不够下结论。"
-    return f"{head}：区间包含 0，检验也不显著，1000 条评论上两者的差别仍在误差之内。"
-
-
-def pooled_drop(domain: str, a: str, b: str, row) -> str:
-    """One clause on whether ``a`` loses less than ``b`` from dianping to ``domain`` over every fold
-    (a row of book.generalization.pooled_drops)."""
-    head = (f"{domain}上，{a}减{b}为 {row['domain_gap']:+.3f}，点评上为 {row['dianping_gap']:+.3f}，"
-            f"损失之差 {row['difference']:+.3f}（区间 [{row['ci_low']:+.3f}, {row['ci_high']:+.3f}]，校正后 {p_is(row['p_holm'])}）")
-    if row["p_holm"] < ALPHA and (row["ci_low"] > 0 or row["ci_high"] < 0):
-        return head + (f"：{a}损失得显著更少" if row["difference"] > 0 else f"：{b}损失得显著更少")
-    return head + "：差别在误差之内"

@@ -150,5 +150,7 @@ def test_rotation_chart_marks_each_familys_pooled_accuracy_and_its_folds(book_st
     plots.rotation_chart(table, ax=ax)
     assert [t.get_text() for t in ax.get_yticklabels()] == ["LSTM", "最佳基准"]        # sorted by accuracy
     assert {t.get_text() for t in ax.texts} == {"0.880", "0.840"} and "1000" in ax.get_xlabel()
+    # each value sits above its own dot (not beside the highest fold, where it read as that fold's)
+    assert [(t.get_position()[0], t.get_position()[1] > i) for i, t in enumerate(ax.texts)] == [(0.84, True), (0.88, True)]
     assert ax.get_xlim()[0] <= 0.76 and not glyph_warnings(fig)
     plt.close(fig)
