@@ -339,7 +339,7 @@ def top_test_note(chosen: str, accuracies: dict, p_values: dict) -> str:
     top = max(accuracies, key=lambda n: (accuracies[n], n == chosen))
     if top == chosen:
         return ""
-    tail = ("何况这点差别在测试集上本来就分不出来" if p_values[top] >= verdicts.ALPHA
+    tail = ("何况这点差别在测试集上本来就不显著" if p_values[top] >= verdicts.ALPHA
             else "哪怕这个差别在测试集上是显著的")
     return (f"测试集上准确率最高的其实是{display.model_name(top)}，{accuracies[top]:.3f}。选模型只看交叉验证分数，"
             f"测试集只用来评估一次，不能再拿它挑模型，{tail}。")
@@ -1145,7 +1145,7 @@ def domain_changes(changes: dict, drop_tests: pd.DataFrame, drop_summary: pd.Dat
     tr, base, lstm = families["transformer"], families["best_baseline"], families["lstm"]
     expect_families({("waimai_10k", tr, base): "none", ("waimai_10k", tr, lstm): "none",
                      ("online_shopping_10_cats", tr, base): "a", ("online_shopping_10_cats", tr, lstm): "some_a"},
-                    drop_summary, "购物评论上，预训练 Transformer 比最佳基准损失得显著更少……外卖评论上，它与最佳基准、与每个 LSTM 种子都分不出")
+                    drop_summary, "购物评论上，预训练 Transformer 比最佳基准损失得显著更少……外卖评论上，它与最佳基准、与每个 LSTM 种子的差别都不显著")
     from . import generalization as gen
 
     shop_lstm = gen.family_state(drop_summary, "online_shopping_10_cats", tr, lstm)
@@ -1174,7 +1174,7 @@ def check_change_sentences(changes: dict, transformer: str) -> None:
 
     w, s = changes["waimai_10k"], changes["online_shopping_10_cats"]
     book.expect(all(c.loc[m, "ci_high"] >= 0 for c in (w, s) for m in (transformer, "snownlp")),
-                "下降分不出的，两个领域上都有第 0 折的预训练 Transformer 和 SnowNLP",
+                "下降在误差之内的，两个领域上都有第 0 折的预训练 Transformer 和 SnowNLP",
                 "两个领域上 Transformer 与 SnowNLP 的变化区间都够到 0")
     book.expect(all(c.loc["snownlp", "change"] > 0 for c in (w, s)) and s.loc["snownlp", "ci_low"] > 0,
                 "SnowNLP 在两个领域上反而比在点评上更准，购物评论上超出了误差",

@@ -373,7 +373,7 @@ def test_chapter_5_change_and_family_sentences_are_guarded():
     assert v["others_waimai"] == "L" and v["others_shop"] == "没有别的模型" and v["snow_ms"] == 3.0
     assert (v["drop_shop_lstm_pairs"], v["drop_shop_lstm_less"], v["tr_change_shop"]) == (3, 2, -0.01)
     lost = {**changes, "online_shopping_10_cats": s.assign(ci_high=[-0.07, -0.01, -0.01, 0.17])}   # the transformer's drop settles
-    with pytest.raises(book.ClaimNoLongerHolds, match="下降分不出的"):
+    with pytest.raises(book.ClaimNoLongerHolds, match="下降在误差之内的"):
         sections.domain_changes(lost, drop, drop, snow, scores, 3.0, 1000, str, "t", fams)
     with pytest.raises(book.ClaimNoLongerHolds, match="SnowNLP 在两个领域上反而"):
         sections.check_change_sentences({**changes, "online_shopping_10_cats": s.assign(ci_low=-0.01)}, "t")
@@ -542,7 +542,7 @@ def test_chapter_5_vocabulary_shift_reads_oov_and_polarity_with_a_control():
 
 def test_chapter_3_1_says_why_the_top_test_score_was_not_chosen():
     assert sections.top_test_note("a", {"a": 0.885, "b": 0.89}, {"b": 0.6}).startswith("测试集上准确率最高的其实是b，0.890。")
-    assert "本来就分不出来" in sections.top_test_note("a", {"a": 0.885, "b": 0.89}, {"b": 0.6})
+    assert "本来就不显著" in sections.top_test_note("a", {"a": 0.885, "b": 0.89}, {"b": 0.6})
     assert "是显著的" in sections.top_test_note("a", {"a": 0.80, "b": 0.89}, {"b": 0.01})
     assert sections.top_test_note("a", {"a": 0.89, "b": 0.89}, {"b": 1.0}) == ""      # a tie keeps the chosen one
 
