@@ -1050,8 +1050,8 @@ def expect_families(expected: dict, summary, sentence: str) -> None:
 
     from . import generalization as gen
 
-    moved = [f"{d} {a}/{b}: {gen.family_state(summary, d, a, b)[0]}≠{want}" for (d, a, b), want in expected.items()
-             if gen.family_state(summary, d, a, b)[0] != want]
+    found = {key: gen.family_state(summary, *key)[0] for key in expected}
+    moved = [f"{d} {a}/{b}: {found[(d, a, b)]}≠{want}" for (d, a, b), want in expected.items() if found[(d, a, b)] != want]
     book.expect(not moved, sentence, "；".join(moved))
 
 
